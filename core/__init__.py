@@ -1,0 +1,20 @@
+"""Départements & Notaires: the Pyramid application."""
+
+from pyramid.config import Configurator
+
+from core.settings import apply_environment
+
+
+def main(global_config, **settings):
+    """Build the WSGI application from the ``.ini`` settings."""
+    settings = apply_environment(settings)
+    with Configurator(settings=settings) as config:
+        # The Département's TOML: name, connector, aid categories, letters.
+        config.include("core.settings")
+        # request.dbsession, committed by pyramid_tm.
+        config.include("core.db")
+        # Connector plugins from the entry-point group, on the registry.
+        config.include("core.connectors")
+        # GET /health for monitoring.
+        config.include("core.health")
+    return config.make_wsgi_app()

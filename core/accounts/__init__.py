@@ -1,0 +1,1 @@
+"""Accounts: notary offices and Département staff, sign-in and sessions."""

@@ -1,0 +1,1 @@
+"""Back office: doubtful cases, accounts, imports, statistics, audit."""

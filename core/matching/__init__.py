@@ -1,0 +1,1 @@
+"""Matching a notary's query against the register."""

@@ -1,0 +1,9 @@
+"""Import every model module, so that ``Base.metadata`` knows the whole schema."""
+
+from core.db import Base
+from core.register import models as register_models  # noqa: F401
+from core.search import models as search_models  # noqa: F401
+from core.accounts import models as account_models  # noqa: F401
+from core.backoffice import models as backoffice_models  # noqa: F401
+
+metadata = Base.metadata

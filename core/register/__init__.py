@@ -1,0 +1,1 @@
+"""The Département's social-aid register: people, their aids, and the imports that load them."""

@@ -1,0 +1,125 @@
+"""Register tables.
+
+Every import writes a whole new generation of rows tagged with its ``import_id``; the
+single ``register_state`` row names the active generation. Switching that row is the
+only write that makes a new register visible, so a search sees one register or the
+other, never a mix, and an import that dies leaves only rows nobody reads.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base
+
+
+class RegisterImport(Base):
+    """One run of ``dn import`` (or of the back office upload), successful or not."""
+
+    __tablename__ = "register_import"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connector: Mapped[str] = mapped_column(String(64))
+    sources: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    aids: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    forced: Mapped[bool] = mapped_column(default=False)
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    message: Mapped[str | None] = mapped_column(Text)
+    report_path: Mapped[str | None] = mapped_column(Text)
+    started_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class RegisterState(Base):
+    """The single row that names the active register generation."""
+
+    __tablename__ = "register_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    active_import_id: Mapped[int | None] = mapped_column(ForeignKey("register_import.id"))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Person(Base):
+    """A person of the register, with the keys that matching looks up.
+
+    Birth dates may be partial: ``birth_month`` and ``birth_day`` are 0 when unknown.
+    """
+
+    __tablename__ = "person"
+    __table_args__ = (
+        UniqueConstraint("import_id", "person_ref"),
+        Index("ix_person_birth", "import_id", "birth_year", "birth_month", "birth_day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("register_import.id", ondelete="CASCADE"))
+    person_ref: Mapped[str] = mapped_column(String(64))
+    usage_name: Mapped[str] = mapped_column(String(200))
+    birth_name: Mapped[str | None] = mapped_column(String(200))
+    first_names: Mapped[str] = mapped_column(String(300))
+    sex: Mapped[str | None] = mapped_column(String(1))
+    birth_year: Mapped[int] = mapped_column(SmallInteger)
+    birth_month: Mapped[int] = mapped_column(SmallInteger, default=0)
+    birth_day: Mapped[int] = mapped_column(SmallInteger, default=0)
+    first_name_keys: Mapped[str] = mapped_column(String(300), default="")
+
+    aids: Mapped[list["Aid"]] = relationship(back_populates="person", lazy="selectin")
+
+    @property
+    def birth_date(self) -> date | None:
+        if self.birth_month and self.birth_day:
+            return date(self.birth_year, self.birth_month, self.birth_day)
+        return None
+
+
+class PersonNameKey(Base):
+    """A normalised surname key of a person, for indexed candidate lookup.
+
+    Each person has one row per distinct key among its usage and birth names, with and
+    without leading particles (DE, D', LE …), so that most people have one or two rows.
+    """
+
+    __tablename__ = "person_name_key"
+    __table_args__ = (Index("ix_person_name_key_lookup", "name_key", "birth_year", "import_id"),)
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    name_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    birth_year: Mapped[int] = mapped_column(SmallInteger)
+    import_id: Mapped[int] = mapped_column(Integer)
+
+
+class Aid(Base):
+    """An aid granted to a person; ``end_date`` is None while it is still open."""
+
+    __tablename__ = "aid"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    import_id: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str | None] = mapped_column(String(200))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+
+    person: Mapped[Person] = relationship(back_populates="aids")

@@ -1,0 +1,1 @@
+"""Searches: the record of every query and its outcome."""

@@ -1,0 +1,8 @@
+"""The csv_generic connector plugin (being written)."""
+
+from core.connectors.hookspecs import hookimpl
+
+
+@hookimpl
+def dn_connector_name() -> str:
+    return "csv_generic"

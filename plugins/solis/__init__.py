@@ -1,0 +1,1 @@
+"""The solis connector."""
