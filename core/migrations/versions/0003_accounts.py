@@ -1,4 +1,4 @@
-"""Accounts, letters and outgoing mail (notary service).
+"""Accounts and sign-in (notary service).
 
 Revision ID: 0003_accounts
 Revises: 0002_search
