@@ -1,0 +1,1 @@
+"""Official letters: rendering the Département's templates to PDF/A."""

@@ -1,0 +1,1 @@
+"""Outgoing mail: a queue in the database, sent after commit and retried."""
