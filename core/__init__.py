@@ -17,4 +17,10 @@ def main(global_config, **settings):
         config.include("core.connectors")
         # GET /health for monitoring.
         config.include("core.health")
+        # French by default, English through the gettext catalogs of core/locale.
+        config.include("core.i18n")
+        # Signed-cookie sessions, the one security policy, CSRF, security headers.
+        config.include("core.security")
+        # The notary's pages and the shared layout.
+        config.include("core.web")
     return config.make_wsgi_app()
