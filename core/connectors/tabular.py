@@ -1,0 +1,349 @@
+"""Turning rows of named cells into person records, for connectors of tabular extractions.
+
+The built-in connectors all read tables (CSV files or a SELECT) whose columns map onto
+the same fields. This module contains that shared part: checking the options and the
+column mapping, reading the cells of one row, and grouping consecutive rows of one
+person with their aids.
+"""
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from core.connectors.csvtools import CsvFile
+from core.connectors.records import AidRecord, ExtractionError, PersonRecord, RejectedLine
+from core.connectors.values import (
+    InvalidValue,
+    cell_text,
+    compile_date_format,
+    first_day,
+    last_day,
+    parse_partial_date,
+    parse_sex,
+)
+from core.register.models import Aid, Person
+
+log = logging.getLogger(__name__)
+
+PERSON_FIELDS = ("person_id", "usage_name", "birth_name", "first_names", "sex", "birth_date")
+AID_FIELDS = ("aid_code", "aid_label", "aid_start", "aid_end")
+FIELDS = PERSON_FIELDS + AID_FIELDS
+# Without these a row cannot become a person; the others may be left out of the mapping.
+REQUIRED_FIELDS = ("person_id", "usage_name", "first_names", "birth_date")
+
+FIELD_LABELS = {
+    "person_id": "identifiant",
+    "usage_name": "nom d'usage",
+    "birth_name": "nom de naissance",
+    "first_names": "prénoms",
+    "sex": "sexe",
+    "birth_date": "date de naissance",
+    "aid_code": "code d'aide",
+    "aid_label": "libellé d'aide",
+}
+
+# Longest values the register stores (core.register.models); longer ones are rejected
+# here, so that the import never fails on a database error halfway through.
+MAX_LENGTHS = {
+    "person_id": Person.__table__.c.person_ref.type.length,
+    "usage_name": Person.__table__.c.usage_name.type.length,
+    "birth_name": Person.__table__.c.birth_name.type.length,
+    "first_names": Person.__table__.c.first_names.type.length,
+    "aid_code": Aid.__table__.c.code.type.length,
+    "aid_label": Aid.__table__.c.label.type.length,
+}
+
+# How many recently read person ids are remembered to tell "rows of one person that do
+# not follow each other" from a plain duplicate. A fixed window keeps memory flat; a
+# person split further apart comes out twice and the import rejects the second as a
+# duplicate id.
+RECENT_PEOPLE_WINDOW = 10_000
+
+
+# -------------------------------------------------------------------------
+# Options
+# -------------------------------------------------------------------------
+
+
+def check_options(options: Mapping, documented: Mapping[str, str], tables: Mapping[str, Sequence[str]] = {}):
+    """Raise ExtractionError for an option not in ``documented`` or a bad sub-table key.
+
+    ``tables`` maps an option that is a TOML table (``columns``) to the keys it accepts.
+    A misspelt option would otherwise be ignored silently and its default used.
+    """
+    if not isinstance(options, Mapping):
+        raise ExtractionError("[connector.options] doit être une table TOML.")
+    unknown = sorted(set(options) - set(documented))
+    if unknown:
+        raise ExtractionError(
+            f"Option inconnue dans [connector.options] : {', '.join(unknown)}. "
+            f"Options reconnues : {', '.join(sorted(documented))}."
+        )
+    for table, keys in tables.items():
+        value = options.get(table, {})
+        if not isinstance(value, Mapping):
+            raise ExtractionError(f"[connector.options] {table} doit être une table TOML ([connector.options.{table}]).")
+        unknown = sorted(set(value) - set(keys))
+        if unknown:
+            raise ExtractionError(
+                f"Champ inconnu dans [connector.options.{table}] : {', '.join(unknown)}. "
+                f"Champs reconnus : {', '.join(keys)}."
+            )
+        bad = sorted(key for key, column in value.items() if not isinstance(column, str))
+        if bad:
+            raise ExtractionError(
+                f"Dans [connector.options.{table}], {', '.join(bad)} doit être un nom de colonne entre guillemets."
+            )
+
+
+# -------------------------------------------------------------------------
+# Column mapping
+# -------------------------------------------------------------------------
+
+
+@dataclass
+class ColumnMapping:
+    """Column of the extraction that contains each field; ``""`` for a field it lacks.
+
+    ``optional_group`` fields may all be missing from a file together (a file of one row
+    per person carries no aid columns); missing only some of them is an error.
+    """
+
+    columns: dict[str, str]
+    required: Sequence[str] = REQUIRED_FIELDS
+    optional_group: Sequence[str] = AID_FIELDS
+    table: str = "columns"
+
+    @classmethod
+    def from_options(cls, defaults: Mapping[str, str], overrides: Mapping[str, str], **kwargs) -> "ColumnMapping":
+        mapping = cls({**defaults, **overrides}, **kwargs)
+        unmapped = [name for name in mapping.required if not mapping.columns.get(name)]
+        if unmapped:
+            raise ExtractionError(
+                f"Dans [connector.options.{mapping.table}], {', '.join(unmapped)} ne peut pas être vide : "
+                "indiquez le nom de la colonne correspondante."
+            )
+        return mapping
+
+    def column_names(self) -> list[str]:
+        return [column for column in self.columns.values() if column]
+
+    def resolve(self, header: Sequence[str], source: str, delimiter: str | None = None) -> dict[str, int]:
+        """Return each field's position in ``header``; raise ExtractionError naming missing columns."""
+        expected_columns = {column.casefold() for column in self.column_names()}
+        positions = {}
+        for index, name in enumerate(header):
+            key = name.strip().casefold()
+            if key in positions and key in expected_columns:
+                raise ExtractionError(f"La colonne « {name} » apparaît deux fois dans l'en-tête de {source}.")
+            positions.setdefault(key, index)
+
+        found = {f: positions[c.casefold()] for f, c in self.columns.items() if c and c.casefold() in positions}
+        missing = [f for f, c in self.columns.items() if c and f not in found]
+        if all(f not in found for f in self.optional_group):
+            # The whole group is absent: a file of one row per person, without aids.
+            missing = [f for f in missing if f not in self.optional_group]
+
+        if missing:
+            raise ExtractionError(self._missing_message(missing, header, source, delimiter))
+        return found
+
+    def _missing_message(self, missing, header, source, delimiter) -> str:
+        names = ", ".join(f"« {self.columns[f]} »" for f in missing)
+        header_preview = ", ".join(header[:12]) + (" …" if len(header) > 12 else "")
+        message = (
+            f"Colonnes manquantes dans {source} : {names} (en-tête lu : {header_preview}). "
+            f"Corrigez l'extraction ou le nom des colonnes dans [connector.options.{self.table}]."
+        )
+        if delimiter is not None and len(header) == 1:
+            message += " Le séparateur est peut-être mal choisi : vérifiez [connector.options] delimiter."
+        return message
+
+
+def row_values(fields: Sequence, positions: Mapping[str, int]) -> dict[str, str]:
+    """Return the row's cells by field name; a field the file lacks gives ``""``."""
+    return {name: fields[index] for name, index in positions.items()}
+
+
+# -------------------------------------------------------------------------
+# Cells to records
+# -------------------------------------------------------------------------
+
+
+class RecordParser:
+    """Build person and aid records from a row's cells, raising InvalidValue on a bad cell."""
+
+    def __init__(self, date_format: str):
+        self.date_patterns = compile_date_format(date_format)
+
+    def person(self, values: Mapping, line: int, source: str) -> PersonRecord:
+        text = {name: _checked_text(values, name) for name in ("person_id", "usage_name", "birth_name", "first_names")}
+        if not text["person_id"]:
+            raise InvalidValue("identifiant de la personne manquant")
+        return PersonRecord(
+            line=line,
+            person_id=text["person_id"],
+            usage_name=text["usage_name"],
+            birth_name=text["birth_name"] or None,
+            first_names=text["first_names"],
+            sex=parse_sex(values.get("sex")),
+            birth_date=parse_partial_date(values.get("birth_date"), self.date_patterns, "date de naissance"),
+            source=source,
+        )
+
+    def aid(self, values: Mapping) -> AidRecord | None:
+        """Return the row's aid, or None when its aid cells are all empty."""
+        code = _checked_text(values, "aid_code")
+        label = _checked_text(values, "aid_label")
+        start = parse_partial_date(values.get("aid_start"), self.date_patterns, "date de début d'aide")
+        end = parse_partial_date(values.get("aid_end"), self.date_patterns, "date de fin d'aide")
+        if not code:
+            if label or start or end:
+                raise InvalidValue("code d'aide manquant alors que l'aide a un libellé ou des dates")
+            return None
+
+        # A partial date stands for a period: the aid is taken to start as early and to
+        # end as late as the period allows, so that it is never missed on a date of death.
+        start_date = first_day(start) if start else None
+        end_date = last_day(end) if end else None
+        if start_date and end_date and end_date < start_date:
+            raise InvalidValue(f"fin d'aide ({end_date:%d/%m/%Y}) antérieure à son début ({start_date:%d/%m/%Y})")
+        return AidRecord(code=code, label=label or None, start=start_date, end=end_date)
+
+
+def _checked_text(values: Mapping, name: str) -> str:
+    text = cell_text(values.get(name))
+    limit = MAX_LENGTHS.get(name)
+    if limit and len(text) > limit:
+        raise InvalidValue(f"{FIELD_LABELS[name]} trop long ({len(text)} caractères, {limit} au plus)")
+    return text
+
+
+# -------------------------------------------------------------------------
+# Grouping rows by person
+# -------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One row of an extraction: where it comes from and its cells (or why it is unreadable)."""
+
+    line: int
+    source: str
+    values: Mapping | None
+    problem: str | None = None
+
+
+@dataclass
+class _OpenPerson:
+    record: PersonRecord
+    person_cells: tuple
+
+
+def group_people(rows: Iterable[Row], parser: RecordParser) -> Iterator[PersonRecord | RejectedLine]:
+    """Yield one PersonRecord per run of consecutive rows sharing a person id.
+
+    Each row carries the person's cells and at most one aid. A row whose person cells
+    differ from the first row of its person, or whose id was read a little earlier for
+    another run of rows, is rejected: the extraction must keep a person's rows together.
+    Memory stays flat: only the current person and a fixed window of recent ids are kept.
+    """
+    current: _OpenPerson | None = None
+    recent: OrderedDict[str, int] = OrderedDict()
+
+    for row in rows:
+        if row.problem:
+            yield RejectedLine(row.line, row.problem, row.source)
+            continue
+        person_id = cell_text(row.values.get("person_id"))
+        cells = tuple(cell_text(row.values.get(name)) for name in PERSON_FIELDS)
+
+        if current is not None and person_id == current.record.person_id:
+            rejected = _add_row(current, row, cells, parser)
+            if rejected:
+                yield rejected
+            continue
+
+        if current is not None:
+            yield current.record
+            current = None
+        if person_id in recent:
+            yield RejectedLine(
+                row.line,
+                f"identifiant {person_id} déjà lu ligne {recent[person_id]} : "
+                "les lignes d'une même personne doivent se suivre",
+                row.source,
+            )
+            continue
+
+        try:
+            record = parser.person(row.values, row.line, row.source)
+            aid = parser.aid(row.values)
+        except InvalidValue as error:
+            yield RejectedLine(row.line, str(error), row.source)
+            continue
+        if aid:
+            record.aids.append(aid)
+        current = _OpenPerson(record, cells)
+        recent[person_id] = row.line
+        if len(recent) > RECENT_PEOPLE_WINDOW:
+            recent.popitem(last=False)
+
+    if current is not None:
+        yield current.record
+
+
+def _add_row(current: _OpenPerson, row: Row, cells: tuple, parser: RecordParser) -> RejectedLine | None:
+    if cells != current.person_cells:
+        differing = [FIELD_LABELS.get(name, name) for name, a, b in zip(PERSON_FIELDS, cells, current.person_cells) if a != b]
+        return RejectedLine(
+            row.line,
+            f"{', '.join(differing)} différent de la ligne {current.record.line} pour la même personne",
+            row.source,
+        )
+    try:
+        aid = parser.aid(row.values)
+    except InvalidValue as error:
+        return RejectedLine(row.line, str(error), row.source)
+    if aid:
+        current.record.aids.append(aid)
+    return None
+
+
+# -------------------------------------------------------------------------
+# CSV files
+# -------------------------------------------------------------------------
+
+
+def csv_rows(path, encoding: str, delimiter: str | None, mapping: ColumnMapping) -> Iterator[Row]:
+    """Yield the rows of one CSV file with their cells named by ``mapping``.
+
+    Raise ExtractionError when the file cannot be read as a whole, including a file
+    that contains a header and no data: no Département's register is empty.
+    """
+    with CsvFile(path, encoding, delimiter, mapping.column_names()) as csv_file:
+        positions = mapping.resolve(csv_file.header, csv_file.source, csv_file.delimiter)
+        width = len(csv_file.header)
+        read_any = False
+        for line, fields, problem in csv_file.rows():
+            read_any = True
+            if problem is None:
+                problem = _width_problem(fields, width)
+            values = None if problem else row_values(fields, positions)
+            yield Row(line, csv_file.source, values, problem)
+        if not read_any:
+            raise ExtractionError(
+                f"Le fichier {csv_file.source} ne contient que sa ligne d'en-tête : vérifiez l'extraction."
+            )
+
+
+def _width_problem(fields: list[str], width: int) -> str | None:
+    if len(fields) < width:
+        return f"{len(fields)} champs au lieu de {width}"
+    if len(fields) > width and any(value.strip() for value in fields[width:]):
+        return (
+            f"{len(fields)} champs au lieu de {width} : une valeur contient-elle le séparateur "
+            "sans être entre guillemets ?"
+        )
+    return None
