@@ -8,6 +8,7 @@ import sys
 # ``func(args) -> int`` default that returns the exit status.
 COMMAND_MODULES = (
     "core.register.commands",
+    "core.backoffice.commands",
 )
 
 
