@@ -9,6 +9,7 @@ import sys
 COMMAND_MODULES = (
     "core.register.commands",
     "core.backoffice.commands",
+    "core.imports.commands",
 )
 
 

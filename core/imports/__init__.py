@@ -1,0 +1,1 @@
+"""Imports: load a Département's extraction into a new register generation, then activate it."""
