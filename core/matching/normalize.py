@@ -1,16 +1,21 @@
 """Normalisation of names for keys and comparison.
 
 Cosmetic differences (case, accents, ligatures, hyphens, apostrophes, repeated spaces)
-disappear here, so that they never reach the scoring.
+disappear here, so that they never reach the scoring. The import stores
+``surname_keys(usage_name, birth_name)`` and ``" ".join(given_name_words(first_names))``
+for every person, and searches compute the same keys from what the notary typed.
 """
 
 import re
 import unicodedata
 
-# Leading particles removed to build the root key: DE GAULLE and GAULLE share a root.
+# Leading particles removed to build roots: DE GAULLE and GAULLE share a root.
 PARTICLES = frozenset(
     {"DE", "DU", "DES", "D", "LA", "LE", "LES", "L", "DEL", "DELLA", "DI", "DA", "DOS", "DAS", "VAN", "VON", "DER", "DEN"}
 )
+
+# Words that join two surnames in one field: "DUPONT épouse MARTIN", "MARTIN née DUPONT".
+SURNAME_JOINERS = frozenset({"EPOUSE", "EP", "EPX", "NEE", "VEUVE", "VVE", "DIT", "DITE"})
 
 _LIGATURES = str.maketrans({"Œ": "OE", "œ": "OE", "Æ": "AE", "æ": "AE", "ß": "SS"})
 _NON_LETTERS = re.compile(r"[^A-Z]+")
@@ -20,10 +25,11 @@ def fold(text: str | None) -> str:
     """Return ``text`` in upper-case ASCII letters, words separated by single spaces."""
     if not text:
         return ""
-    text = text.translate(_LIGATURES)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(char for char in text if not unicodedata.combining(char)).upper()
-    return _NON_LETTERS.sub(" ", text).strip()
+    if not text.isascii():
+        text = text.translate(_LIGATURES)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in text if not unicodedata.combining(char))
+    return _NON_LETTERS.sub(" ", text.upper()).strip()
 
 
 def name_key(text: str | None) -> str:
@@ -39,14 +45,43 @@ def name_root(text: str | None) -> str:
     return "".join(words)
 
 
+def folded_surname_keys(folded: str) -> list[str]:
+    """Return the key of a folded surname, then one key per leading particle dropped.
+
+    DE LA FONTAINE gives DELAFONTAINE, LAFONTAINE and FONTAINE, so that a notary who
+    writes LAFONTAINE or FONTAINE meets one of the register's keys.
+    """
+    words = folded.split()
+    keys = ["".join(words)] if words else []
+    while len(words) > 1 and words[0] in PARTICLES:
+        words = words[1:]
+        keys.append("".join(words))
+    return keys
+
+
 def surname_keys(*names: str | None) -> set[str]:
-    """Return the distinct keys and roots of the given surnames, empty ones left out."""
+    """Return the distinct keys of the given surnames (see folded_surname_keys)."""
     keys = set()
     for name in names:
-        for key in (name_key(name), name_root(name)):
-            if key:
-                keys.add(key)
+        keys.update(folded_surname_keys(fold(name)))
     return keys
+
+
+def split_surnames(text: str | None) -> list[str]:
+    """Return the folded surnames of one input field, split at words like ÉPOUSE or NÉE.
+
+    "DUPONT épouse MARTIN" gives ["DUPONT", "MARTIN"]; a plain name gives itself.
+    """
+    names, current = [], []
+    for word in fold(text).split():
+        if word in SURNAME_JOINERS and current:
+            names.append(" ".join(current))
+            current = []
+        elif word not in SURNAME_JOINERS:
+            current.append(word)
+    if current:
+        names.append(" ".join(current))
+    return names
 
 
 def given_name_words(text: str | None) -> list[str]:

@@ -94,16 +94,28 @@ class PersonNameKey(Base):
 
     Each person has one row per distinct key among its usage and birth names, with and
     without leading particles (DE, D', LE …), so that most people have one or two rows.
+    The row repeats the person's whole birth date (month and day 0 when unknown): a
+    search probes the exact date and its typo variants (one digit wrong, day and month
+    swapped) in this index alone, because a frequent surname has thousands of people.
     """
 
     __tablename__ = "person_name_key"
-    __table_args__ = (Index("ix_person_name_key_lookup", "name_key", "birth_year", "import_id"),)
+    __table_args__ = (
+        Index(
+            "ix_person_name_key_lookup",
+            "name_key", "import_id", "birth_year", "birth_month", "birth_day", "person_id",
+        ),
+    )
 
     person_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
     )
     name_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     birth_year: Mapped[int] = mapped_column(SmallInteger)
+    # No default on purpose: a row written without the person's date would be searched
+    # as a partial date. 0 means unknown, as in Person.
+    birth_month: Mapped[int] = mapped_column(SmallInteger)
+    birth_day: Mapped[int] = mapped_column(SmallInteger)
     import_id: Mapped[int] = mapped_column(Integer)
 
 

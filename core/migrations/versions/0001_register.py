@@ -77,12 +77,14 @@ def upgrade() -> None:
     sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name_key', sa.String(length=200), nullable=False),
     sa.Column('birth_year', sa.SmallInteger(), nullable=False),
+    sa.Column('birth_month', sa.SmallInteger(), nullable=False),
+    sa.Column('birth_day', sa.SmallInteger(), nullable=False),
     sa.Column('import_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_person_name_key_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('person_id', 'name_key', name=op.f('pk_person_name_key'))
     )
     with op.batch_alter_table('person_name_key', schema=None) as batch_op:
-        batch_op.create_index('ix_person_name_key_lookup', ['name_key', 'birth_year', 'import_id'], unique=False)
+        batch_op.create_index('ix_person_name_key_lookup', ['name_key', 'import_id', 'birth_year', 'birth_month', 'birth_day', 'person_id'], unique=False)
 
 
 

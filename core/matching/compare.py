@@ -1,0 +1,196 @@
+"""Comparison of one query with one register person, part by part.
+
+Each part (names, given names, birth date) gets a level and a French reason that an
+agent reads when settling a doubtful search:
+
+- ``exact``: identical once cosmetic differences are folded away;
+- ``typo``: one typo away (a letter wrong, missing, doubled or swapped in a name; a
+  digit wrong or day and month swapped in the date);
+- ``partial``: compatible but not enough to identify (a partial date, one word of a
+  compound surname, given names that only overlap);
+- ``mismatch``: another person.
+
+Similarities are rapidfuzz ratios (0 to 100), kept to rank candidates for the agent.
+"""
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from core.connectors.records import PartialDate
+from core.matching import dates
+from core.matching.normalize import PARTICLES, fold, folded_surname_keys
+
+EXACT = "exact"
+TYPO = "typo"
+PARTIAL = "partial"
+MISMATCH = "mismatch"
+
+# Better levels first: a part takes the best level over the pairs it compares.
+LEVEL_ORDER = {EXACT: 0, TYPO: 1, PARTIAL: 2, MISMATCH: 3}
+
+# Names of this many letters or more tolerate two typed errors rather than one, because a
+# long name keeps its shape after two slips (CHEVALLIER, CHEVALIEZ).
+LONG_NAME_LENGTH = 10
+
+# Given names shorter than this are not compared letter by letter: LEA and LEO are
+# different names, not a typo of each other.
+MIN_FUZZY_GIVEN_NAME_LENGTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class PartComparison:
+    """The verdict on one part: level, similarity (0 to 100) and a French reason."""
+
+    level: str
+    similarity: float
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"level": self.level, "similarity": round(self.similarity, 1), "reason": self.reason}
+
+
+def _better(first: PartComparison | None, second: PartComparison) -> PartComparison:
+    if first is None:
+        return second
+    if LEVEL_ORDER[second.level] != LEVEL_ORDER[first.level]:
+        return second if LEVEL_ORDER[second.level] < LEVEL_ORDER[first.level] else first
+    return second if second.similarity > first.similarity else first
+
+
+# --- surnames ------------------------------------------------------------------------
+
+
+def _typo_tolerance(first: str, second: str) -> int:
+    return 2 if min(len(first), len(second)) >= LONG_NAME_LENGTH else 1
+
+
+def _significant_words(folded: str) -> set[str]:
+    return {word for word in folded.split() if word not in PARTICLES and len(word) > 1}
+
+
+def _compare_two_surnames(typed: str, stored: str, field: str) -> PartComparison:
+    """Compare one folded surname typed by the notary with one of the register."""
+    typed_keys = folded_surname_keys(typed)
+    stored_keys = folded_surname_keys(stored)
+    similarity = fuzz.ratio(typed_keys[0], stored_keys[0])
+
+    if set(typed_keys) & set(stored_keys):
+        if typed_keys[0] == stored_keys[0]:
+            return PartComparison(EXACT, 100.0, f"nom identique au {field} du registre")
+        return PartComparison(EXACT, 100.0, f"nom identique au {field} du registre, à la particule près")
+
+    for typed_key in typed_keys:
+        for stored_key in stored_keys:
+            tolerance = _typo_tolerance(typed_key, stored_key)
+            distance = OSA.distance(typed_key, stored_key, score_cutoff=tolerance)
+            if distance <= tolerance:
+                return PartComparison(
+                    TYPO, similarity,
+                    f"nom proche du {field} du registre ({distance} lettre(s) de différence)",
+                )
+
+    typed_words, stored_words = _significant_words(typed), _significant_words(stored)
+    if typed_words and stored_words and (typed_words <= stored_words or stored_words <= typed_words):
+        return PartComparison(PARTIAL, similarity, f"nom composé : une partie seulement est commune avec le {field} du registre")
+    return PartComparison(MISMATCH, similarity, "nom différent")
+
+
+def compare_surnames(typed_names: list[str], usage_name: str | None, birth_name: str | None) -> PartComparison:
+    """Compare the folded surnames typed (either field) with the register's two names.
+
+    Any typed name may be the register's usage name or birth name; the best pair wins.
+    A typed compound name whose words are the register's usage and birth names
+    (MARTIN-DUPONT for usage MARTIN, birth DUPONT) is exact too.
+    """
+    stored = [(fold(usage_name), "nom d'usage"), (fold(birth_name), "nom de naissance")]
+    stored = [(name, field) for name, field in stored if name]
+    best = None
+    for typed in typed_names:
+        for name, field in stored:
+            best = _better(best, _compare_two_surnames(typed, name, field))
+            if best.level == EXACT:
+                return best
+
+    stored_words = set().union(*(_significant_words(name) for name, _ in stored)) if stored else set()
+    for typed in typed_names:
+        words = _significant_words(typed)
+        if len(words) > 1 and words <= stored_words:
+            return PartComparison(EXACT, 100.0, "nom composé des noms d'usage et de naissance du registre")
+    return best or PartComparison(MISMATCH, 0.0, "aucun nom au registre")
+
+
+# --- given names ---------------------------------------------------------------------
+
+
+def _with_joined_pairs(words: list[str]) -> set[str]:
+    """Return the words plus each pair of neighbours glued (JEAN PIERRE → JEANPIERRE)."""
+    extended = set(words)
+    extended.update(first + second for first, second in zip(words, words[1:]))
+    return extended
+
+
+def _covered(words: list[str], other: list[str]) -> bool:
+    extended = _with_joined_pairs(other)
+    return all(word in extended for word in words)
+
+
+def _fuzzy_covered(words: list[str], other: list[str]) -> bool:
+    """Return whether each word is in ``other`` up to one typo (long enough words only)."""
+    extended = _with_joined_pairs(other)
+    for word in words:
+        if word in extended:
+            continue
+        if len(word) < MIN_FUZZY_GIVEN_NAME_LENGTH:
+            return False
+        if not any(OSA.distance(word, candidate, score_cutoff=1) <= 1 for candidate in extended):
+            return False
+    return True
+
+
+def compare_given_names(typed: list[str], stored: list[str]) -> PartComparison:
+    """Compare given-name words: any one of the person's given names identifies them.
+
+    Exact when one list is contained in the other, in any order, a compound name
+    counting with or without its hyphen. Names that only overlap (MARIE CLAIRE against
+    MARIE LOUISE) are partial, because they may be two sisters.
+    """
+    if not stored:
+        return PartComparison(PARTIAL, 0.0, "prénoms absents du registre")
+    similarity = fuzz.token_set_ratio(" ".join(typed), " ".join(stored))
+    if _covered(typed, stored):
+        return PartComparison(EXACT, 100.0, "prénoms saisis présents parmi ceux du registre")
+    if _covered(stored, typed):
+        return PartComparison(EXACT, 100.0, "prénoms du registre présents parmi ceux saisis")
+    if _fuzzy_covered(typed, stored) or _fuzzy_covered(stored, typed):
+        return PartComparison(TYPO, similarity, "prénom proche de celui du registre (une lettre de différence)")
+    if set(_with_joined_pairs(typed)) & set(_with_joined_pairs(stored)):
+        return PartComparison(PARTIAL, similarity, "un prénom en commun, mais d'autres prénoms différents de part et d'autre")
+    return PartComparison(MISMATCH, similarity, "prénoms différents")
+
+
+# --- birth dates ---------------------------------------------------------------------
+
+
+def compare_birth_dates(typed: PartialDate, year: int, month: int, day: int) -> PartComparison:
+    """Compare the typed birth date with the register's (month and day 0 when unknown)."""
+    stored_text = dates.format_date(year, month, day)
+    if typed.is_complete and month and day:
+        if (typed.year, typed.month, typed.day) == (year, month, day):
+            return PartComparison(EXACT, 100.0, "date de naissance identique")
+        typo = dates.is_typo_of(typed, year, month, day)
+        if typo == "swap":
+            return PartComparison(TYPO, 90.0, f"jour et mois inversés (registre : {stored_text})")
+        if typo == "digit":
+            return PartComparison(TYPO, 90.0, f"un chiffre diffère (registre : {stored_text})")
+        return PartComparison(MISMATCH, _date_similarity(typed.year, year), f"date de naissance différente (registre : {stored_text})")
+
+    if dates.is_compatible(typed, year, month, day):
+        return PartComparison(PARTIAL, 80.0, f"date de naissance partielle, compatible (registre : {stored_text})")
+    return PartComparison(MISMATCH, _date_similarity(typed.year, year), f"date de naissance différente (registre : {stored_text})")
+
+
+def _date_similarity(first_year: int, second_year: int) -> float:
+    # Falls by 10 points per year apart, to rank near misses above distant ones.
+    return max(0.0, 80.0 - 10.0 * abs(first_year - second_year))
