@@ -1,0 +1,249 @@
+"""Render a letter: Chameleon template to HTML, then WeasyPrint to PDF/A-3b.
+
+Rendering reads no database: ``LetterData`` carries what the letter states, and
+``LetterBranding`` the Département's letterhead, so the back office preview and the
+benchmark render letters the same way as the notary service does.
+"""
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from babel.dates import format_date
+from babel.numbers import format_currency
+from chameleon import PageTemplateFile
+from pyramid.i18n import Localizer, TranslationString, TranslationStringFactory, make_localizer
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from core.letters.branding import LetterBranding
+from letters import LOCALE_DIR, TRANSLATION_DOMAIN
+
+log = logging.getLogger(__name__)
+
+_ = TranslationStringFactory(TRANSLATION_DOMAIN)
+
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
+# The four letters: one per final outcome, and an acknowledgement for an ambiguous
+# search, sent at once; the ambiguous search gets the letter of its final outcome once
+# an agent has settled it.
+TEMPLATE_NAMES = {
+    "unknown": "unknown.pt",
+    "recoverable_aid": "recoverable_aid.pt",
+    "possible_overpayment": "possible_overpayment.pt",
+    "ambiguous": "ambiguous.pt",
+}
+OUTCOMES = tuple(TEMPLATE_NAMES)
+LAYOUT_NAME = "layout.pt"
+STYLESHEET_NAME = "letter.css"
+
+PDF_VARIANT = "pdf/a-3b"
+
+
+class LetterRenderingError(Exception):
+    """A letter cannot be rendered; the message, in French, says why and what to fix."""
+
+
+@dataclass(frozen=True)
+class LetterData:
+    """What one letter states about a search, independent of the Département's branding.
+
+    ``civil_status`` pairs a label (a message id of the ``letters`` domain) with the
+    value as the notary typed it.
+    """
+
+    outcome: str
+    reference: str
+    search_date: date
+    letter_date: datetime
+    deceased_name: str
+    civil_status: tuple[tuple[str, str], ...]
+    office_name: str
+    office_address: tuple[str, ...] = ()
+    office_crpcen: str = ""
+    file_reference: str = ""
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    pdf: bytes
+    template_hash: str
+    filename: str
+    language: str
+    html: str = field(repr=False, default="")
+
+
+def render_letter(branding: LetterBranding, data: LetterData, language: str = DEFAULT_LANGUAGE) -> RenderedLetter:
+    """Render ``data`` with ``branding`` as a PDF/A-3b document in ``language``."""
+    if data.outcome not in TEMPLATE_NAMES:
+        raise LetterRenderingError(f"Aucun modèle de courrier pour le résultat « {data.outcome} ».")
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+    paths = _template_paths(branding, data.outcome)
+    html = render_html(branding, data, language, paths)
+    pdf = _write_pdf(html, branding, paths[STYLESHEET_NAME])
+    return RenderedLetter(
+        pdf=pdf,
+        template_hash=_hash_files([*paths.values(), *branding.images]),
+        filename=_filename(data, language),
+        language=language,
+        html=html,
+    )
+
+
+def render_html(branding: LetterBranding, data: LetterData, language: str, paths: dict | None = None) -> str:
+    """Render the letter's HTML, with every text translated into ``language``."""
+    paths = paths or _template_paths(branding, data.outcome)
+    localizer = localizer_for(language)
+
+    def translate(msgid, domain=None, mapping=None, default=None, context=None, target_language=None):
+        # Chameleon calls this for every i18n:translate element.
+        string = TranslationString(msgid, domain=domain or TRANSLATION_DOMAIN, default=default, mapping=mapping)
+        return localizer.translate(string)
+
+    template = _load_template(paths[TEMPLATE_NAMES[data.outcome]])
+    return template(
+        layout=_load_template(paths[LAYOUT_NAME]),
+        letter=_letter_view(data, language, localizer),
+        departement=_branding_view(branding, language),
+        office=_office_view(data),
+        civil_status=[
+            {"label": localizer.translate(_(label)), "value": value} for label, value in data.civil_status
+        ],
+        urls={
+            "css": paths[STYLESHEET_NAME].resolve().as_uri(),
+            "logo": branding.logo.resolve().as_uri(),
+            "signature": branding.signature.resolve().as_uri() if branding.signature else None,
+        },
+        translate=translate,
+        target_language=language,
+    )
+
+
+def _template_paths(branding: LetterBranding, outcome: str) -> dict[str, Path]:
+    names = (TEMPLATE_NAMES[outcome], LAYOUT_NAME, STYLESHEET_NAME)
+    return {name: branding.template_path(name) for name in names}
+
+
+def _letter_view(data: LetterData, language: str, localizer: Localizer) -> dict:
+    if data.outcome == "ambiguous":
+        title = _("Accusé de réception de votre demande ${reference}", mapping={"reference": data.reference})
+    else:
+        title = _("Réponse à votre demande ${reference}", mapping={"reference": data.reference})
+    subject = _(
+        "Succession de ${name} : recherche d’aide sociale récupérable",
+        mapping={"name": data.deceased_name},
+    )
+    return {
+        "language": language,
+        "title": localizer.translate(title),
+        "subject": localizer.translate(subject),
+        "reference": data.reference,
+        "file_reference": data.file_reference,
+        "date": format_date(data.letter_date.date(), format="long", locale=language),
+        "search_date": format_date(data.search_date, format="long", locale=language),
+        "created_iso": data.letter_date.replace(microsecond=0).isoformat() + "Z",
+    }
+
+
+def _branding_view(branding: LetterBranding, language: str) -> dict:
+    limit = format_currency(
+        branding.funeral_expenses_limit, "EUR", format="#,##0\u00a0¤", locale=language, currency_digits=False
+    )
+    return {
+        "name": branding.departement_name,
+        "service": branding.service,
+        "address": branding.address,
+        "phone": branding.phone,
+        "email": branding.email,
+        "website": branding.website,
+        "hours": branding.hours,
+        "city": branding.city,
+        "signatory_name": branding.signatory_name,
+        "signatory_title": branding.signatory_title,
+        "funeral_expenses_limit": limit,
+    }
+
+
+def _office_view(data: LetterData) -> dict:
+    return {"name": data.office_name, "address": data.office_address, "crpcen": data.office_crpcen}
+
+
+def _write_pdf(html: str, branding: LetterBranding, stylesheet: Path) -> bytes:
+    fetcher = LetterResourceFetcher(branding.resource_roots)
+    document = HTML(string=html, base_url=stylesheet.parent.resolve().as_uri() + "/", url_fetcher=fetcher)
+    return document.write_pdf(pdf_variant=PDF_VARIANT, font_config=_font_config())
+
+
+class LetterResourceFetcher(URLFetcher):
+    """Load only local files under the letter folders, so a letter never fetches a URL.
+
+    A template that points anywhere else makes rendering fail with a message, rather
+    than a letter silently missing its logo or stylesheet.
+    """
+
+    def __init__(self, roots: tuple[Path, ...]):
+        super().__init__(allowed_protocols=("file", "data"))
+        self._roots = roots
+
+    def fetch(self, url, headers=None):
+        if url.startswith("file:"):
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if not any(path.is_relative_to(root) for root in self._roots):
+                raise LetterResourceError(url)
+        elif not url.startswith("data:"):
+            raise LetterResourceError(url)
+        return super().fetch(url, headers)
+
+
+class LetterResourceError(FatalURLFetchingError):
+    def __init__(self, url: str):
+        super().__init__(
+            f"Le modèle de courrier fait appel à une ressource non autorisée : {url}. "
+            "Un courrier ne peut utiliser que des fichiers du dossier des modèles, "
+            "du logo ou de la signature."
+        )
+
+
+@lru_cache(maxsize=None)
+def _font_config() -> FontConfiguration:
+    # Building the font configuration scans the system fonts: do it once per process.
+    return FontConfiguration()
+
+
+@lru_cache(maxsize=None)
+def localizer_for(language: str) -> Localizer:
+    """Return the translator of the ``letters`` domain into ``language``."""
+    return make_localizer(language, [str(LOCALE_DIR)])
+
+
+@lru_cache(maxsize=64)
+def _load_template(path: Path) -> PageTemplateFile:
+    # auto_reload: an administrator who edits a template sees the change in the
+    # back office preview without restarting the service.
+    return PageTemplateFile(str(path), auto_reload=True)
+
+
+def _hash_files(paths) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(set(paths)):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _filename(data: LetterData, language: str) -> str:
+    reference = re.sub(r"[^A-Za-z0-9_-]+", "-", data.reference).strip("-") or "sans-reference"
+    if data.outcome == "ambiguous":
+        stem = "accuse-reception" if language == "fr" else "acknowledgement"
+    else:
+        stem = "courrier" if language == "fr" else "letter"
+    return f"{stem}-{reference}.pdf"

@@ -1,0 +1,35 @@
+"""Made-up letter data, for the back office preview of the branding and the benchmark.
+
+Every name, address and reference here is fictional.
+"""
+
+from datetime import datetime, timedelta
+
+from core.letters.render import LetterData
+
+SAMPLE_CIVIL_STATUS = (
+    ("Nom d’usage", "EXEMPLE"),
+    ("Nom de naissance", "MODÈLE"),
+    ("Prénoms", "Jeanne Marie Louise"),
+    ("Date de naissance", "14/07/1932"),
+    ("Date de décès", "03/11/2026"),
+    ("Lieu de décès", "Démoville"),
+)
+
+
+def sample_letter_data(outcome: str, letter_date: datetime) -> LetterData:
+    """Return a fictional search of ``outcome`` answered on ``letter_date``."""
+    return LetterData(
+        outcome=outcome,
+        reference=f"DN-{letter_date.year}-000000",
+        search_date=(letter_date - timedelta(days=2)).date() if outcome == "ambiguous" else letter_date.date(),
+        letter_date=letter_date,
+        deceased_name="Jeanne Marie Louise EXEMPLE",
+        civil_status=SAMPLE_CIVIL_STATUS,
+        office_name="Office notarial de Maître Claire Fictive",
+        office_address=("12 rue de l’Exemple", "99000 Démoville"),
+        office_crpcen="99000",
+        file_reference="SUCC-EXEMPLE-001",
+    )
+
+
