@@ -68,6 +68,7 @@ class CsvFile:
         self.path = Path(path)
         self.source = str(path)
         self.encoding = check_encoding(encoding)
+        self._encoding_option = encoding
         self._configured_delimiter = check_delimiter(delimiter)
         self._expected = [column.casefold() for column in expected_columns]
         self._stream = None
@@ -173,7 +174,7 @@ class CsvFile:
 
     def _wrong_encoding(self, line: int, likely: str) -> ExtractionError:
         return ExtractionError(
-            f"Le fichier {self.source} n'est pas encodé en {self.encoding} (ligne {line}) : "
+            f"Le fichier {self.source} n'est pas encodé en {self._encoding_option} (ligne {line}) : "
             f"s'il est en {likely}, indiquez encoding = \"{likely}\" dans [connector.options] "
             "du fichier TOML du Département."
         )

@@ -299,7 +299,7 @@ def _add_row(current: _OpenPerson, row: Row, cells: tuple, parser: RecordParser)
         differing = [FIELD_LABELS.get(name, name) for name, a, b in zip(PERSON_FIELDS, cells, current.person_cells) if a != b]
         return RejectedLine(
             row.line,
-            f"{', '.join(differing)} différent de la ligne {current.record.line} pour la même personne",
+            f"même identifiant que la ligne {current.record.line} mais autre valeur pour : {', '.join(differing)}",
             row.source,
         )
     try:
