@@ -147,7 +147,7 @@ def snapshot(person: CandidateRow, aids: list[dict]) -> dict:
     }
 
 
-def _aid_pairs(aids: list[dict]) -> list[tuple[str, datetime.date | None]]:
+def aid_pairs(aids: list[dict]) -> list[tuple[str, datetime.date | None]]:
     return [(aid["code"], datetime.date.fromisoformat(aid["end"]) if aid["end"] else None) for aid in aids]
 
 
@@ -156,7 +156,7 @@ def outcome_of(result: MatchResult, aids: dict[int, list[dict]], categories: Aid
     if result.decision == DECISION_NONE:
         return outcomes.UNKNOWN
     if result.decision == DECISION_SINGLE:
-        return decide_outcome(_aid_pairs(aids[result.matched.person.id]), categories, death_date)
+        return decide_outcome(aid_pairs(aids[result.matched.person.id]), categories, death_date)
     return outcomes.AMBIGUOUS
 
 
@@ -198,7 +198,7 @@ def run_search(
             reasons=item.reasons(),
             snapshot=snapshot(item.person, person_aids),
             person_outcome=(
-                decide_outcome(_aid_pairs(person_aids), categories, query.death_date)
+                decide_outcome(aid_pairs(person_aids), categories, query.death_date)
                 if item.person.id in aids else None
             ),
         ))

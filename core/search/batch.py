@@ -1,0 +1,232 @@
+"""Searching many queries at once (``dn search --batch``), fast enough for whole files.
+
+Each query is matched like a single search and recorded the same way, channel 'batch'
+and no account (the command line has no signed-in user). To keep the rate high the
+active register is read once, lookups go through the raw driver cursor, the aids of
+all identified people of a chunk are read in one statement, and rows are written with
+executemany and committed chunk by chunk.
+"""
+
+import datetime
+import functools
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
+
+from core.matching.candidates import CandidateRow, plan_lookup, query_keys
+from core.matching.engine import MatchResult, NormalizedQuery, decide
+from core.register.models import Aid, RegisterState
+from core.search import outcomes
+from core.search.models import Search, SearchCandidate
+from core.search.query import QueryError, SearchQuery, parse_query
+from core.search.service import (
+    RegisterNotLoaded,
+    aid_pairs,
+    decide_outcome,
+    make_reference,
+    outcome_of,
+    snapshot,
+    utcnow,
+)
+from core.settings import DepartementConfig
+
+log = logging.getLogger(__name__)
+
+OUTCOME_ERROR = "error"
+CHUNK_SIZE = 500
+
+# CSV columns of a batch file and the SearchQuery fields they fill.
+QUERY_COLUMNS = {
+    "last_name": "usage_name",
+    "birth_name": "birth_name",
+    "first_names": "first_names",
+    "birth_date": "birth_date",
+    "death_date": "death_date",
+}
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """The result row of one query: an outcome with its reference, or ``error``."""
+
+    query_id: str
+    outcome: str
+    reference: str = ""
+    person_ref: str = ""
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A query matched but not written yet."""
+
+    query_id: str
+    query: SearchQuery
+    result: MatchResult
+
+
+@functools.lru_cache(maxsize=256)
+def _pyformat(sql: str) -> str:
+    # psycopg takes %(name)s where sqlite3 takes :name; a literal % must be doubled.
+    return re.sub(r":(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+
+
+class BatchSearcher:
+    """Match and record queries chunk by chunk on one connection, committing each chunk."""
+
+    def __init__(self, connection: Connection, departement: DepartementConfig, *, chunk_size: int = CHUNK_SIZE):
+        self.connection = connection
+        self.departement = departement
+        self.chunk_size = chunk_size
+        self.import_id = connection.execute(select(RegisterState.active_import_id).limit(1)).scalar()
+        if self.import_id is None:
+            raise RegisterNotLoaded()
+        self._driver = connection.connection.driver_connection
+        self._pyformat = connection.dialect.name == "postgresql"
+
+    def run(self, rows: Iterable[dict]) -> Iterator[BatchResult]:
+        """Yield one BatchResult per row (CSV dict), in order, committing every chunk."""
+        chunk = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= self.chunk_size:
+                yield from self._run_chunk(chunk)
+                chunk = []
+        if chunk:
+            yield from self._run_chunk(chunk)
+
+    def _run_chunk(self, rows: list[dict]) -> list[BatchResult]:
+        results: list[BatchResult | _Pending] = []
+        cursor = self._driver.cursor()
+        try:
+            for row in rows:
+                results.append(self._match_row(cursor, row))
+        finally:
+            cursor.close()
+        pending = [item for item in results if isinstance(item, _Pending)]
+        written = self._record(pending)
+        self.connection.commit()
+        return [written[id(item)] if isinstance(item, _Pending) else item for item in results]
+
+    def _match_row(self, cursor, row: dict) -> BatchResult | _Pending:
+        query_id = (row.get("query_id") or "").strip()
+        if row.get("_error"):
+            return BatchResult(query_id, OUTCOME_ERROR, reason=f"Ligne mal formée : {row['_error']}.")
+        fields = {field: row.get(column) for column, field in QUERY_COLUMNS.items()}
+        try:
+            query = parse_query(fields)
+        except QueryError as error:
+            return BatchResult(query_id, OUTCOME_ERROR, reason=str(error))
+        return _Pending(query_id, query, self.match(cursor, query))
+
+    def match(self, cursor, query: SearchQuery) -> MatchResult:
+        """Find and assess the candidates of ``query`` with a raw driver cursor."""
+        normalized = NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date)
+        plan = plan_lookup(self.import_id, query_keys(normalized.surnames), normalized.given_names, normalized.birth)
+        sql = _pyformat(plan.sql) if self._pyformat else plan.sql
+        cursor.execute(sql, plan.parameters)
+        return decide(normalized, [CandidateRow(*row) for row in cursor.fetchall()])
+
+    # --- writing ---------------------------------------------------------------------
+
+    def _record(self, pending: list[_Pending]) -> dict[int, BatchResult]:
+        if not pending:
+            return {}
+        kept_ids = sorted({
+            item.person.id for entry in pending for item in entry.result.candidates if item.verdict != "rejected"
+        })
+        aids = self._load_aids(kept_ids)
+        categories = self.departement.aid_categories
+        created_at = utcnow()
+
+        search_rows = []
+        for entry in pending:
+            outcome = outcome_of(entry.result, aids, categories, entry.query.death_date)
+            search_rows.append(_search_row(entry, outcome, created_at, self.import_id))
+        ids = self.connection.execute(
+            insert(Search).returning(Search.id, sort_by_parameter_order=True), search_rows
+        ).scalars().all()
+
+        references = [make_reference(created_at, search_id) for search_id in ids]
+        self.connection.execute(
+            update(Search).where(Search.id == bindparam("search_id")).values(reference=bindparam("ref")),
+            [{"search_id": search_id, "ref": reference} for search_id, reference in zip(ids, references)],
+        )
+        candidate_rows = []
+        for entry, search_id in zip(pending, ids):
+            candidate_rows.extend(_candidate_rows(entry, search_id, aids, categories))
+        if candidate_rows:
+            self.connection.execute(insert(SearchCandidate), candidate_rows)
+
+        written = {}
+        for entry, row, reference in zip(pending, search_rows, references):
+            matched = entry.result.matched
+            written[id(entry)] = BatchResult(
+                entry.query_id, row["outcome"], reference,
+                person_ref=matched.person.person_ref if matched else "",
+                reason=outcomes.outcome_wording(row["outcome"]),
+            )
+        log.info("search.batch_chunk import_id=%s searches=%d first=%s", self.import_id, len(ids), references[0])
+        return written
+
+    def _load_aids(self, person_ids: list[int]) -> dict[int, list[dict]]:
+        aids = {person_id: [] for person_id in person_ids}
+        if not person_ids:
+            return aids
+        statement = (
+            select(Aid.person_id, Aid.code, Aid.label, Aid.start_date, Aid.end_date)
+            .where(Aid.person_id.in_(person_ids))
+            .order_by(Aid.person_id, Aid.start_date, Aid.id)
+        )
+        for person_id, code, label, start, end in self.connection.execute(statement):
+            aids[person_id].append({
+                "code": code, "label": label,
+                "start": start.isoformat() if start else None,
+                "end": end.isoformat() if end else None,
+            })
+        return aids
+
+
+def _search_row(entry: _Pending, outcome: str, created_at: datetime.datetime, import_id: int) -> dict:
+    query, matched = entry.query, entry.result.matched
+    return {
+        "created_at": created_at,
+        "account_id": None,
+        "channel": outcomes.CHANNEL_BATCH,
+        "file_reference": entry.query_id[:100] or None,
+        "usage_name": query.usage_name,
+        "birth_name": query.birth_name,
+        "first_names": query.first_names,
+        "birth_date": query.birth_date_display,
+        "death_date": query.death_date,
+        "death_place": query.death_place,
+        "outcome": outcome,
+        "status": outcomes.status_for(outcome),
+        "matched_person_id": matched.person.id if matched else None,
+        "import_id": import_id,
+    }
+
+
+def _candidate_rows(entry: _Pending, search_id: int, aids: dict, categories) -> list[dict]:
+    rows = []
+    for rank, item in enumerate(entry.result.candidates, start=1):
+        person_aids = aids.get(item.person.id, [])
+        rows.append({
+            "search_id": search_id,
+            "rank": rank,
+            "person_id": item.person.id,
+            "person_ref": item.person.person_ref,
+            "verdict": item.verdict,
+            "score": item.score,
+            "reasons": item.reasons(),
+            "snapshot": snapshot(item.person, person_aids),
+            "person_outcome": (
+                decide_outcome(aid_pairs(person_aids), categories, entry.query.death_date)
+                if item.person.id in aids else None
+            ),
+        })
+    return rows
