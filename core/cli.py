@@ -10,6 +10,8 @@ COMMAND_MODULES = (
     "core.register.commands",
     "core.backoffice.commands",
     "core.imports.commands",
+    "core.search.commands",
+    "core.mail.commands",
 )
 
 
