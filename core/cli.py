@@ -11,7 +11,6 @@ COMMAND_MODULES = (
     "core.backoffice.commands",
     "core.imports.commands",
     "core.search.commands",
-    "core.mail.commands",
 )
 
 
