@@ -21,6 +21,10 @@ def main(global_config, **settings):
         config.include("core.i18n")
         # Signed-cookie sessions, the one security policy, CSRF, security headers.
         config.include("core.security")
+        # Outgoing mail: sent after commit, retried by a thread when mail.retry_interval is set.
+        config.include("core.mail")
         # The notary's pages and the shared layout.
         config.include("core.web")
+        # Agents' and administrators' pages under /bureau, and the TOTP sign-in step.
+        config.include("core.backoffice")
     return config.make_wsgi_app()
