@@ -72,8 +72,9 @@ def _register_import(subparsers) -> None:
     )
     parser.add_argument(
         "--report", metavar="PATH", type=Path,
-        help="CSV file for the rejected lines (file, line number, reason); default: the imports.report_dir "
-        "setting of the .ini, else the folder of the first FILE, named import-ID-lignes-rejetees.csv",
+        help="CSV file for the rejected lines (file, line number, reason), written only when a line is "
+        "rejected; default: import-ID-lignes-rejetees.csv in the folder set by imports.report_dir in the "
+        ".ini, else in the current directory",
     )
     parser.set_defaults(func=import_command)
 

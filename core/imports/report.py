@@ -11,18 +11,15 @@ from pathlib import Path
 REPORT_HEADER = ("fichier", "ligne", "motif")
 
 
-def default_report_path(import_id: int, report_dir: str | Path | None, sources: list[Path]) -> Path:
-    """Return where the report goes when ``--report`` is not given.
+def default_report_path(import_id: int, report_dir: str | Path | None) -> Path:
+    """Return where the report goes when no path is given.
 
-    In ``report_dir`` (the ``imports.report_dir`` setting) when set, else beside the first
-    extraction file, else in the current directory.
+    In ``report_dir`` (the ``imports.report_dir`` setting) when set, else in the current
+    directory, like the output of other command-line tools. Never beside the
+    extraction, whose folder may be read-only or under version control.
     """
     name = f"import-{import_id}-lignes-rejetees.csv"
-    if report_dir:
-        return Path(report_dir) / name
-    if sources:
-        return Path(sources[0]).resolve().parent / name
-    return Path.cwd() / name
+    return Path(report_dir or Path.cwd()) / name
 
 
 class RejectionReport:

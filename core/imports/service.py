@@ -98,7 +98,8 @@ class ImportRefused(Exception):
     """
 
     def __init__(self, reasons: list[str], forceable: bool, result: ImportResult | None = None):
-        super().__init__("; ".join(reasons))
+        reasons = [_clause(reason) for reason in reasons]
+        super().__init__(" ; ".join(reasons))
         self.reasons = reasons
         self.forceable = forceable
         self.result = result
@@ -162,7 +163,7 @@ def run_import(
 def _run(engine, connectors, request, thresholds, result, today, progress) -> None:
     result.previous_people = _active_people(engine)
     report = RejectionReport(
-        request.report_path or default_report_path(result.import_id, request.report_dir, request.sources)
+        request.report_path or default_report_path(result.import_id, request.report_dir)
     )
     writer, scratch = _open_writer(engine, request.dry_run)
     activated = False
@@ -274,7 +275,7 @@ def _check_guards(result: ImportResult, thresholds: ImportThresholds,
         if result.people == 0 and result.rejected == 0:
             blocking.append(str(extraction_error))
         else:
-            forceable.append(f"{extraction_error} ({result.people} personnes lues avant l'erreur)")
+            forceable.append(f"{_clause(str(extraction_error))} ({result.people} personnes lues avant l'erreur)")
     elif result.people == 0:
         blocking.append(_no_people_message(result))
 
@@ -291,10 +292,19 @@ def _check_guards(result: ImportResult, thresholds: ImportThresholds,
         )
 
     if blocking:
-        raise ImportRefused(blocking + forceable, forceable=False)
+        raise ImportRefused(blocking, forceable=False)
     if forceable and not force:
         raise ImportRefused(forceable, forceable=True)
     return forceable
+
+
+def _clause(message: str) -> str:
+    """Return a connector's sentence as a clause to join with others: no final period,
+    no capital unless the first word is an acronym."""
+    message = message.strip().rstrip(".").strip()
+    if len(message) > 1 and message[0].isupper() and not message[1].isupper():
+        message = message[0].lower() + message[1:]
+    return message
 
 
 def _no_people_message(result: ImportResult) -> str:
@@ -412,7 +422,7 @@ def _complete(engine: Engine, result: ImportResult, status: str) -> None:
     result.status = status
     message = None
     if result.forced:
-        message = "importé malgré : " + " ; ".join(result.forced)
+        message = "importé malgré : " + " ; ".join(_clause(reason) for reason in result.forced)
     result.message = message
     with Session(engine) as session, session.begin():
         if status == STATUS_SUCCEEDED:
