@@ -64,11 +64,19 @@ def dn_read_extraction(
     (impossible date, missing identifier …); checks common to every connector
     (duplicate ids, dates in the future, missing names) are the import's job.
 
+    Each record's ``source`` names the file it was read from, as given in ``sources``
+    (for a database, its URL without password), and ``line`` its physical line there
+    (1-based, header included; a row's rank for a database), so that the
+    rejected-lines report points at the right place. Records need not come out in line
+    order. An option that is not listed by :func:`dn_connector_settings` raises
+    ExtractionError naming it, rather than being ignored.
+
     :param connector: the connector name asked for; return ``None`` if it is not yours.
     :param sources: the files given on the command line, in order (may be empty for a
         connector that reads from a database).
     :param options: the ``[connector.options]`` table of the Département's TOML file.
-    :returns: an iterator of :class:`PersonRecord` and :class:`RejectedLine`.
+    :returns: an iterator of :class:`PersonRecord` and :class:`RejectedLine`, usually a
+        generator, which reads only as the caller iterates.
     :raises core.connectors.records.ExtractionError: when the extraction as a whole
         cannot be read (empty or truncated file, missing columns, wrong encoding), before
         or while iterating.
@@ -81,7 +89,12 @@ def dn_check_connector(connector: str, options: Mapping) -> str | None:
 
     firstresult: stops at the first non-``None`` value.
 
+    Besides reaching what the extraction is read from (a database, for instance), an
+    implementation checks the options as :func:`dn_read_extraction` would, so that a
+    misspelt option shows on ``/health`` before the next import fails on it.
+
     :param connector: the connector name asked for; return ``None`` if it is not yours.
     :param options: the ``[connector.options]`` table of the Département's TOML file.
-    :returns: ``"ok"``, or a one-line English description of the problem.
+    :returns: ``"ok"``, or a one-line French description of the problem, fit to show to
+        the Département's IT as the :class:`ExtractionError` messages are.
     """

@@ -25,7 +25,7 @@ _READ_STATEMENT = re.compile(r"^\s*(?:--[^\n]*\n\s*)*\(?\s*(SELECT|WITH)\b", re.
 
 @dataclass
 class DatabaseSettings:
-    """Where to read the extraction: the vendor database's URL, the SELECT and its fetch size."""
+    """Source of the extraction: the vendor database's URL, the SELECT and its fetch size."""
 
     url: str
     query: str

@@ -1,8 +1,8 @@
 """The solis connector: a persons file and an aids file, joined on the person id.
 
 Solis's export formats are not published, so this connector defines the two files the
-Département's IT produces (see README.md). The files are told apart by their headers,
-so they may be given in either order. The aids are loaded into a temporary SQLite file
+Département's IT produces (see README.md). Each file is recognised by its header, so
+they may be given in either order. The aids are loaded into a temporary SQLite file
 and looked up person by person, so memory stays flat whatever the files' size and order.
 """
 
