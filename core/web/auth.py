@@ -40,7 +40,7 @@ RESET_LINK_INTERVAL = timedelta(minutes=2)
 @view_config(route_name="sign_in", renderer="core:web/templates/sign_in.pt", request_method="GET")
 def sign_in_form(request):
     if request.identity is not None:
-        raise HTTPSeeOther(home_url(request))
+        return HTTPSeeOther(home_url(request))
     return {"values": {}, "errors": {}, "next": safe_next(request.GET.get("suivant"))}
 
 
@@ -68,7 +68,7 @@ def sign_in_submit(request):
 
     sign_in(request, account)
     record_event(request.dbsession, action="sign_in.success", actor=account, request=request)
-    raise HTTPSeeOther(next_path or home_url(request, account))
+    return HTTPSeeOther(next_path or home_url(request, account))
 
 
 def _refuse_sign_in(request, result, login, page):
@@ -96,7 +96,7 @@ def _start_second_factor(request, account, next_path, page):
     request.session.invalidate()
     request.session[PENDING_SECOND_FACTOR_KEY] = account.id
     query = {"suivant": next_path} if next_path else {}
-    raise HTTPSeeOther(request.route_url(SECOND_FACTOR_ROUTE, _query=query))
+    return HTTPSeeOther(request.route_url(SECOND_FACTOR_ROUTE, _query=query))
 
 
 @view_config(route_name="sign_out", request_method="POST", permission=PERMISSION_ACCOUNT)
@@ -104,7 +104,7 @@ def sign_out(request):
     record_event(request.dbsession, action="sign_out", actor=request.identity, request=request)
     forget(request)
     request.session.flash(_("Vous êtes déconnecté."), "info")
-    raise HTTPSeeOther(request.route_url("sign_in"))
+    return HTTPSeeOther(request.route_url("sign_in"))
 
 
 @view_config(route_name="forgot_password", renderer="core:web/templates/forgot_password.pt", request_method="GET")
@@ -180,7 +180,7 @@ def set_password_submit(request):
     record_event(request.dbsession, action="password.set", actor=account, request=request,
                  target=account, details={"purpose": purpose})
     request.session.flash(_("Votre mot de passe est enregistré. Vous pouvez vous connecter."), "info")
-    raise HTTPSeeOther(request.route_url("sign_in"))
+    return HTTPSeeOther(request.route_url("sign_in"))
 
 
 def _token_purpose(request) -> str:
@@ -213,4 +213,4 @@ def change_password_submit(request):
     sign_in(request, account)
     record_event(request.dbsession, action="password.change", actor=account, request=request, target=account)
     request.session.flash(_("Votre mot de passe a été modifié."), "info")
-    raise HTTPSeeOther(home_url(request, account))
+    return HTTPSeeOther(home_url(request, account))

@@ -36,9 +36,9 @@ def forbidden(request):
     account = request.identity
     if account is None:
         query = {"suivant": request.path_qs} if request.method == "GET" else {}
-        raise HTTPSeeOther(request.route_url("sign_in", _query=query))
+        return HTTPSeeOther(request.route_url("sign_in", _query=query))
     if account.role == ROLE_NOTARY and account.terms_accepted_at is None:
-        raise HTTPSeeOther(request.route_url("terms"))
+        return HTTPSeeOther(request.route_url("terms"))
     return error_page(
         request, 403, _("Accès refusé"),
         _("Votre compte ne donne pas accès à cette page."),

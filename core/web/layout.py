@@ -11,6 +11,7 @@ from pyramid.events import BeforeRender
 from pyramid.renderers import get_renderer
 
 from core.i18n import LANGUAGES, _
+from core.web import wording
 
 LANGUAGE_LABELS = {"fr": "Français", "en": "English"}
 NAVIGATION_KEY = "web.navigation"
@@ -75,6 +76,11 @@ def add_renderer_globals(event) -> None:
     event["navigation"] = navigation_for(request)
     event["languages"] = languages_for(request)
     event["translate_message"] = lambda message: request.localizer.translate(_(message))
+    event["outcome_labels"] = wording.OUTCOME_LABELS
+    event["outcome_explanations"] = wording.OUTCOME_EXPLANATIONS
+    event["status_labels"] = wording.STATUS_LABELS
+    event["format_datetime"] = wording.format_datetime
+    event["format_date"] = wording.format_date
     event.setdefault("errors", {})
     event.setdefault("values", {})
 

@@ -12,7 +12,7 @@ from core.web.redirects import home_url, safe_next
 
 @view_config(route_name="home", request_method="GET")
 def home(request):
-    raise HTTPSeeOther(home_url(request))
+    return HTTPSeeOther(home_url(request))
 
 
 @view_config(route_name="language", request_method="GET")
@@ -21,7 +21,7 @@ def switch_language(request):
     if code not in LANGUAGES:
         raise HTTPBadRequest(_("Langue inconnue."))
     request.session[SESSION_KEY] = code
-    raise HTTPSeeOther(safe_next(request.GET.get("retour")) or request.route_url("home"))
+    return HTTPSeeOther(safe_next(request.GET.get("retour")) or request.route_url("home"))
 
 
 @view_config(route_name="terms", renderer="core:web/templates/terms.pt", request_method="GET")
@@ -34,11 +34,11 @@ def terms(request):
 def accept_terms(request):
     account = request.identity
     if account.role != ROLE_NOTARY or account.terms_accepted_at is not None:
-        raise HTTPSeeOther(home_url(request))
+        return HTTPSeeOther(home_url(request))
     if request.POST.get("accept") != "yes":
         request.response.status = 400
         return {"errors": {"accept": _("Cochez la case pour accepter les conditions d'utilisation.")}, "values": {}}
 
     account.terms_accepted_at = utcnow()
     record_event(request.dbsession, action="terms.accept", actor=account, request=request, target=account)
-    raise HTTPSeeOther(request.route_url("search"))
+    return HTTPSeeOther(request.route_url("search"))

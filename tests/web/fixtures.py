@@ -12,6 +12,7 @@ fixtures return a ``TestApp`` already signed in as that account.
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import webtest
@@ -49,6 +50,14 @@ def make_account(session_factory, *, role, login, password, email, name="Étude 
         return AccountInfo(account.id, account.login, password, email, role)
 
 
+def submit_search(app: webtest.TestApp, fields: dict, status: int | str = "*"):
+    """Fill in and submit the search form; return the response."""
+    form = app.get("/recherche").forms["search-form"]
+    for name, value in fields.items():
+        form[name] = value
+    return form.submit(status=status)
+
+
 def sign_in(app: webtest.TestApp, login: str, password: str, status: int | str = "*"):
     """Fill in and submit the sign-in form as a user would; return the response."""
     form = app.get("/connexion").forms[0]
@@ -57,10 +66,59 @@ def sign_in(app: webtest.TestApp, login: str, password: str, status: int | str =
     return form.submit(status=status)
 
 
+REGISTER_CSV = Path(__file__).with_name("register.csv")
+
+# People of REGISTER_CSV and the outcome a search for each gives.
+KNOWN_PEOPLE = {
+    "recoverable_aid": {"usage_name": "Dupont", "birth_name": "Martin", "first_names": "Marie",
+                        "birth_date": "02/05/1931", "death_date": "10/01/2026"},
+    "possible_overpayment": {"usage_name": "de la Fontaine", "first_names": "Jean-Pierre",
+                             "birth_date": "17/11/1938", "death_date": "10/01/2026"},
+    "unknown": {"usage_name": "Leroy", "first_names": "Paul", "birth_date": "09/01/1940",
+                "death_date": "10/01/2026"},
+    "ambiguous": {"usage_name": "Bernard", "first_names": "Jean", "birth_date": "03/03/1945",
+                  "death_date": "10/01/2026"},
+}
+
+
+def set_app_settings(ini_path: Path, settings: dict) -> None:
+    """Add or replace ``settings`` in the ``[app:main]`` section of ``ini_path``."""
+    lines = ini_path.read_text(encoding="utf-8").splitlines()
+    lines = [line for line in lines if line.split("=")[0].strip() not in settings]
+    index = lines.index("[app:main]") + 1
+    lines[index:index] = [f"{key} = {value}" for key, value in settings.items()]
+    ini_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def import_register(engine, report_dir: Path, path: Path = REGISTER_CSV) -> None:
+    """Import ``path`` through the csv_generic connector, as ``dn import`` does."""
+    from core.connectors import ConnectorManager
+    from core.imports.service import ImportRequest, run_import
+    from core.settings import ImportThresholds
+
+    request = ImportRequest(
+        connector="csv_generic", sources=[path], options={"encoding": "utf-8", "delimiter": ";"},
+        report_dir=report_dir,
+    )
+    run_import(engine, ConnectorManager(), request, ImportThresholds())
+
+
 @pytest.fixture
-def web_ini(demo_ini, tmp_path):
-    """The test .ini; tests may append settings to it before requesting ``web_app``."""
+def mail_folder(tmp_path) -> Path:
+    return tmp_path / "mail"
+
+
+@pytest.fixture
+def web_ini(demo_ini, mail_folder):
+    """The test .ini; outgoing mail goes to ``mail_folder`` unless a test changes it."""
+    set_app_settings(demo_ini, {"mail.folder": str(mail_folder)})
     return demo_ini
+
+
+@pytest.fixture
+def register(engine, tmp_path):
+    """The small register of REGISTER_CSV, imported into the test database."""
+    import_register(engine, tmp_path)
 
 
 @pytest.fixture
