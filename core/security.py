@@ -38,8 +38,8 @@ ROLE_PERMISSIONS = {
 SESSION_ACCOUNT_KEY = "account_id"
 SESSION_VERSION_KEY = "account_version"
 SESSION_SEEN_KEY = "seen_at"
-# Set by the sign-in view for a staff account that still has to give its TOTP code;
-# the second-factor view (route ``SECOND_FACTOR_ROUTE``) reads it, checks the code and
+# Set by the sign-in view for a staff account that still has to give its TOTP code.
+# The second-factor view (route ``SECOND_FACTOR_ROUTE``) reads it, checks the code,
 # then calls ``sign_in``.
 PENDING_SECOND_FACTOR_KEY = "pending_account_id"
 SECOND_FACTOR_ROUTE = "second_factor"
@@ -49,7 +49,7 @@ DEFAULT_IDLE_TIMEOUT = 30 * 60
 # sees the stale session and can tell the user why they are signed out.
 COOKIE_GRACE = 5 * 60
 # Flash messages are stored as their French msgid and translated when shown.
-SESSION_EXPIRED_MESSAGE = _("Votre session a expiré après 30 minutes d'inactivité. Reconnectez-vous.")
+SESSION_EXPIRED_MESSAGE = _("Votre session a expiré faute d'activité. Reconnectez-vous.")
 MIN_SECRET_LENGTH = 32
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -77,7 +77,7 @@ def answer_search(request, query) -> Search:
     try:
         letter = create_letter(request.dbsession, departement, search, account, language=request.locale_name)
     except LetterRenderingError:
-        # The answer stands without its letter; the page says so and the log tells the IT.
+        # The answer is still shown without its letter: the page says so, and the log names the search.
         log.exception("letter_failed search_ref=%s", search.reference)
         return search
     mail_letter(request.dbsession, departement, letter, search, account, language=request.locale_name)

@@ -1,8 +1,7 @@
 """Outcome wordings and explanations as the notary's pages show them, translatable.
 
-The French wordings are the ones of ``core.search.outcomes``; they are repeated here
-as literal msgids so that the catalog extraction finds them, and a test checks that
-both stay the same.
+The French wordings are those of ``core.search.outcomes``, repeated here as literal
+msgids so that the catalog extraction finds them. A test checks that both stay equal.
 """
 
 from datetime import datetime, timezone

@@ -11,7 +11,6 @@ fixtures return a ``TestApp`` already signed in as that account.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -38,7 +37,7 @@ class AccountInfo:
 def make_account(session_factory, *, role, login, password, email, name="Étude de test",
                  address="1 rue du Palais\n69002 Lyon", terms_accepted: bool = True,
                  totp_secret: str | None = None) -> AccountInfo:
-    """Create and commit an account; notary offices have accepted the terms unless told."""
+    """Create and commit an account; a notary office has accepted the terms unless ``terms_accepted`` is False."""
     with session_factory() as dbsession:
         account = create_account(
             dbsession, role=role, login=login, name=name, email=email, address=address, password=password
@@ -187,7 +186,3 @@ def agent_app(web_app, agent):
 def admin_app(web_app, admin):
     sign_in(web_app, admin.login, admin.password, status=303)
     return web_app
-
-
-def as_datetime(value: str) -> datetime:
-    return datetime.fromisoformat(value)
