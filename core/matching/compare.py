@@ -30,9 +30,9 @@ MISMATCH = "mismatch"
 # Better levels first: a part takes the best level over the pairs it compares.
 LEVEL_ORDER = {EXACT: 0, TYPO: 1, PARTIAL: 2, MISMATCH: 3}
 
-# Names of this many letters or more tolerate two typed errors rather than one, because a
-# long name keeps its shape after two slips (CHEVALLIER, CHEVALIEZ).
-LONG_NAME_LENGTH = 10
+# Names of this many letters or more tolerate two edits rather than one: a long name keeps
+# its shape after two slips, and one wrong letter typed for Œ is two edits of OE.
+LONG_NAME_LENGTH = 8
 
 # Given names shorter than this are not compared letter by letter: LEA and LEO are
 # different names, not a typo of each other.
@@ -41,11 +41,16 @@ MIN_FUZZY_GIVEN_NAME_LENGTH = 4
 
 @dataclass(frozen=True, slots=True)
 class PartComparison:
-    """The verdict on one part: level, similarity (0 to 100) and a French reason."""
+    """The verdict on one part: level, similarity (0 to 100) and a French reason.
+
+    ``same`` is true when the part is identical up to cosmetic differences in full, not
+    only contained in the other side (given names typed as a subset of the register's).
+    """
 
     level: str
     similarity: float
     reason: str
+    same: bool = False
 
     def as_dict(self) -> dict:
         return {"level": self.level, "similarity": round(self.similarity, 1), "reason": self.reason}
@@ -159,9 +164,12 @@ def compare_given_names(typed: list[str], stored: list[str]) -> PartComparison:
     if not stored:
         return PartComparison(PARTIAL, 0.0, "prénoms absents du registre")
     similarity = fuzz.token_set_ratio(" ".join(typed), " ".join(stored))
-    if _covered(typed, stored):
+    typed_in_stored, stored_in_typed = _covered(typed, stored), _covered(stored, typed)
+    if typed_in_stored and stored_in_typed:
+        return PartComparison(EXACT, 100.0, "prénoms identiques", same=True)
+    if typed_in_stored:
         return PartComparison(EXACT, 100.0, "prénoms saisis présents parmi ceux du registre")
-    if _covered(stored, typed):
+    if stored_in_typed:
         return PartComparison(EXACT, 100.0, "prénoms du registre présents parmi ceux saisis")
     if _fuzzy_covered(typed, stored) or _fuzzy_covered(stored, typed):
         return PartComparison(TYPO, similarity, "prénom proche de celui du registre (une lettre de différence)")

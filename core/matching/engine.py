@@ -13,6 +13,7 @@ from core.matching.candidates import CandidateRow
 from core.matching.compare import (
     EXACT,
     MISMATCH,
+    TYPO,
     PartComparison,
     compare_birth_dates,
     compare_given_names,
@@ -84,15 +85,31 @@ def assess(query: NormalizedQuery, person: CandidateRow) -> Assessment:
         "first_names": compare_given_names(query.given_names, person.first_name_keys.split()),
         "birth_date": compare_birth_dates(query.birth, person.birth_year, person.birth_month, person.birth_day),
     }
-    levels = {part.level for part in parts.values()}
-    if MISMATCH in levels:
-        verdict = VERDICT_REJECTED
-    elif levels == {EXACT}:
-        verdict = VERDICT_MATCH
-    else:
-        verdict = VERDICT_POSSIBLE
     score = sum(WEIGHTS[name] * part.similarity for name, part in parts.items())
-    return Assessment(person, verdict, round(score, 1), parts)
+    return Assessment(person, verdict_of(parts), round(score, 1), parts)
+
+
+def verdict_of(parts: dict[str, PartComparison]) -> str:
+    """Return 'match', 'possible' or 'rejected' from the comparison of each part.
+
+    A possible person differs from the query in one part only, since a notary's slip
+    changes one thing. When that part is a typo (in the surname, a given name or the
+    date), the given names must be the same in full too: a neighbour born one digit
+    apart who shares only one given name is another person. A partial part (a partial
+    date, a compound surname typed in part, overlapping given names) accepts given names
+    typed as a subset, since that is what a notary with little information types.
+    """
+    levels = [part.level for part in parts.values()]
+    if MISMATCH in levels:
+        return VERDICT_REJECTED
+    different = [name for name, part in parts.items() if part.level != EXACT]
+    if not different:
+        return VERDICT_MATCH
+    if len(different) > 1:
+        return VERDICT_REJECTED
+    if parts[different[0]].level == TYPO and different[0] != "first_names" and not parts["first_names"].same:
+        return VERDICT_REJECTED
+    return VERDICT_POSSIBLE
 
 
 def decide(query: NormalizedQuery, people: list[CandidateRow]) -> MatchResult:
