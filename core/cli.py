@@ -11,6 +11,7 @@ COMMAND_MODULES = (
     "core.backoffice.commands",
     "core.imports.commands",
     "core.search.commands",
+    "core.mail.commands",
 )
 
 

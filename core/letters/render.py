@@ -47,6 +47,17 @@ STYLESHEET_NAME = "letter.css"
 
 PDF_VARIANT = "pdf/a-3b"
 
+# The civil status fields of a search, with their labels, in the order letters list them.
+CIVIL_STATUS_FIELDS = (
+    ("usage_name", _("Nom d’usage")),
+    ("birth_name", _("Nom de naissance")),
+    ("first_names", _("Prénoms")),
+    ("birth_date", _("Date de naissance")),
+    ("death_date", _("Date de décès")),
+    ("death_place", _("Lieu de décès")),
+)
+CIVIL_STATUS_LABELS = dict(CIVIL_STATUS_FIELDS)
+
 
 class LetterRenderingError(Exception):
     """A letter cannot be rendered; the message, in French, says why and what to fix."""
@@ -88,8 +99,21 @@ def render_letter(branding: LetterBranding, data: LetterData, language: str = DE
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
 
     paths = _template_paths(branding, data.outcome)
-    html = render_html(branding, data, language, paths)
-    pdf = _write_pdf(html, branding, paths[STYLESHEET_NAME])
+    try:
+        html = render_html(branding, data, language, paths)
+    except Exception as error:
+        # A Département's own template may fail in any way; the back office preview
+        # shows this message so that the administrator can fix the file.
+        template = paths[TEMPLATE_NAMES[data.outcome]]
+        log.warning("letter_template_failed template=%s error=%s", template.name, type(error).__name__)
+        raise LetterRenderingError(
+            f"Le modèle de courrier {template} (ou {paths[LAYOUT_NAME].name}) n'a pas pu être appliqué : "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    try:
+        pdf = _write_pdf(html, branding, paths[STYLESHEET_NAME])
+    except LetterResourceError as error:
+        raise LetterRenderingError(str(error)) from error
     return RenderedLetter(
         pdf=pdf,
         template_hash=_hash_files([*paths.values(), *branding.images]),

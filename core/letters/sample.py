@@ -5,15 +5,18 @@ Every name, address and reference here is fictional.
 
 from datetime import datetime, timedelta
 
-from core.letters.render import LetterData
+from core.letters.render import CIVIL_STATUS_LABELS, LetterData
 
-SAMPLE_CIVIL_STATUS = (
-    ("Nom d’usage", "EXEMPLE"),
-    ("Nom de naissance", "MODÈLE"),
-    ("Prénoms", "Jeanne Marie Louise"),
-    ("Date de naissance", "14/07/1932"),
-    ("Date de décès", "03/11/2026"),
-    ("Lieu de décès", "Démoville"),
+SAMPLE_CIVIL_STATUS = tuple(
+    (CIVIL_STATUS_LABELS[field], value)
+    for field, value in (
+        ("usage_name", "EXEMPLE"),
+        ("birth_name", "MODÈLE"),
+        ("first_names", "Jeanne Marie Louise"),
+        ("birth_date", "14/07/1932"),
+        ("death_date", "03/11/2026"),
+        ("death_place", "Démoville"),
+    )
 )
 
 

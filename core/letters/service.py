@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from core.letters.branding import load_branding
 from core.letters.models import Letter
 from core.letters.render import (
+    CIVIL_STATUS_FIELDS,
     DEFAULT_LANGUAGE,
     OUTCOMES,
     LetterData,
@@ -37,17 +38,6 @@ from letters import TRANSLATION_DOMAIN
 log = logging.getLogger(__name__)
 
 _ = TranslationStringFactory(TRANSLATION_DOMAIN)
-
-# Labels of the civil status as the search form names its fields.
-CIVIL_STATUS_FIELDS = (
-    ("usage_name", "Nom d’usage"),
-    ("birth_name", "Nom de naissance"),
-    ("first_names", "Prénoms"),
-    ("birth_date", "Date de naissance"),
-    ("death_date", "Date de décès"),
-    ("death_place", "Lieu de décès"),
-)
-
 
 def create_letter(dbsession: Session, departement: DepartementConfig, search, office, language: str = DEFAULT_LANGUAGE) -> Letter:
     """Render the letter of ``search``'s outcome for ``office`` and add it to ``dbsession``.
