@@ -74,6 +74,8 @@ class CsvFile:
         self._stream = None
         self.line_number = 0
         self._last_line_unterminated = False
+        self._exhausted = False
+        self._row_quotes = 0
         self.header: list[str] = []
         self.delimiter = self._configured_delimiter or ";"
 
@@ -101,9 +103,9 @@ class CsvFile:
         header_line = self._first_non_blank_line()
         self.delimiter = self._configured_delimiter or self._detect_delimiter(header_line)
         self.header = [name.strip() for name in self._parse_header(header_line)]
-        self._reader = csv.reader(
-            self._lines, delimiter=self.delimiter, quotechar='"', skipinitialspace=True, strict=True
-        )
+        # Not strict, so that spaces after a closing quote are kept as stray spaces instead
+        # of rejecting the row; an unclosed quote is found by counting quotes instead.
+        self._reader = csv.reader(self._lines, delimiter=self.delimiter, quotechar='"', skipinitialspace=True)
 
     def close(self) -> None:
         if self._stream is not None:
@@ -142,7 +144,10 @@ class CsvFile:
                 raw = self._without_bom(raw)
             if not raw.endswith(b"\n"):
                 self._last_line_unterminated = True
-            yield self._decode(raw)
+            text = self._decode(raw)
+            self._row_quotes += text.count('"')
+            yield text
+        self._exhausted = True
 
     def _without_bom(self, raw: bytes) -> bytes:
         if raw.startswith(_UTF16_BOMS):
@@ -190,13 +195,12 @@ class CsvFile:
         """
         while True:
             line = self.line_number + 1
+            self._row_quotes = 0
             try:
                 fields = next(self._reader)
             except StopIteration:
                 return
             except csv.Error as error:
-                if "unexpected end of data" in str(error):
-                    raise self._truncated(line) from None
                 if "field larger than field limit" in str(error):
                     raise ExtractionError(
                         f"Dans {self.source}, un guillemet ouvert ligne {line} n'est jamais "
@@ -207,8 +211,16 @@ class CsvFile:
 
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue
-            if self._last_line_unterminated and len(fields) < len(self.header):
+            # A row that reaches the end of the file without a line break was cut, either
+            # short or inside quotes: quotes pair up ("" too), so their count is then odd.
+            # NOTE: a stray quote in an unquoted field of such a row is taken for a cut too.
+            cut_in_quotes = self._exhausted and self._row_quotes % 2 == 1
+            cut_short = self._last_line_unterminated and len(fields) < len(self.header)
+            if cut_in_quotes or cut_short:
                 raise self._truncated(line)
+            if any("\0" in value for value in fields):
+                yield line, None, "caractère nul dans la ligne : le fichier est peut-être corrompu"
+                continue
             yield line, fields, None
 
     def _truncated(self, line: int) -> ExtractionError:

@@ -8,6 +8,7 @@ plugin's README.md documents the layout and every option.
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from core.connectors.csvtools import check_delimiter, check_encoding
 from core.connectors.hookspecs import hookimpl
 from core.connectors.records import ExtractionError, PersonRecord, RejectedLine
 from core.connectors.tabular import FIELDS, ColumnMapping, RecordParser, check_options, csv_rows, group_people
@@ -66,6 +67,8 @@ def _settings(options: Mapping) -> tuple[str, str | None, RecordParser, ColumnMa
     check_options(options, OPTIONS, tables={"columns": FIELDS})
     encoding = options.get("encoding", "utf-8")
     delimiter = options.get("delimiter")
+    check_encoding(encoding)
+    check_delimiter(delimiter)
     parser = RecordParser(options.get("date_format", AUTO_DATE_FORMAT))
     mapping = ColumnMapping.from_options(DEFAULT_COLUMNS, options.get("columns", {}))
     return encoding, delimiter, parser, mapping

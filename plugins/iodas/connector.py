@@ -9,6 +9,7 @@ and ``query`` set, the same columns come from a SELECT instead of a file.
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from core.connectors.csvtools import check_delimiter, check_encoding
 from core.connectors.hookspecs import hookimpl
 from core.connectors.records import ExtractionError, PersonRecord, RejectedLine
 from core.connectors.tabular import FIELDS, ColumnMapping, RecordParser, check_options, csv_rows, group_people
@@ -91,6 +92,8 @@ def dn_check_connector(connector: str, options: Mapping) -> str | None:
 
 def _settings(options: Mapping) -> tuple[RecordParser, ColumnMapping]:
     check_options(options, OPTIONS, tables={"columns": FIELDS})
+    check_encoding(options.get("encoding", DEFAULT_ENCODING))
+    check_delimiter(options.get("delimiter", DEFAULT_DELIMITER))
     parser = RecordParser(options.get("date_format", DEFAULT_DATE_FORMAT))
     mapping = ColumnMapping.from_options(DEFAULT_COLUMNS, options.get("columns", {}))
     return parser, mapping

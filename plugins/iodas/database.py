@@ -1,8 +1,9 @@
 """Reading the IODAS extraction straight from a database through a configured SELECT.
 
 Rows are streamed (``yield_per``: a server-side cursor on PostgreSQL) so memory does not
-grow with the register. The connection never commits, and on PostgreSQL it runs in a
-read-only transaction, so a query that writes is rolled back or refused by the server.
+grow with the register. The connection never commits. PostgreSQL runs the query in a
+read-only transaction and SQLite with ``query_only``, so a query that writes fails.
+NOTE: other databases rely on the account in ``database_url`` being read-only.
 """
 
 import logging
@@ -78,6 +79,9 @@ def _connect(engine: Engine, settings: DatabaseSettings):
         raise ExtractionError(f"Base IODAS injoignable ({settings.source}) : {_first_line(error.orig)}") from None
     if engine.dialect.name == "postgresql":
         connection = connection.execution_options(postgresql_readonly=True)
+    elif engine.dialect.name == "sqlite":
+        # Python's sqlite3 commits a "WITH … DELETE" at once, so a rollback would not undo it.
+        connection.exec_driver_sql("PRAGMA query_only = ON")
     return connection
 
 
@@ -118,11 +122,16 @@ def _execute(connection, query: str, settings: DatabaseSettings):
     try:
         # Every ":" is escaped so that text() reads none as a bind parameter; text() also
         # escapes "%" for drivers that use it for parameters (psycopg).
-        return connection.execute(text(query.replace(":", "\\:")))
+        result = connection.execute(text(query.replace(":", "\\:")))
     except DBAPIError as error:
         raise _query_failed(error, settings) from None
     except SQLAlchemyError as error:
         raise ExtractionError(f"La requête sur {settings.source} a échoué : {_first_line(error)}") from None
+    if not result.returns_rows:
+        raise ExtractionError(
+            f"La requête sur {settings.source} ne renvoie pas de lignes : query doit être un SELECT."
+        )
+    return result
 
 
 def _query_failed(error: DBAPIError, settings: DatabaseSettings) -> ExtractionError:

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from core.connectors.csvtools import CsvFile
+from core.connectors.csvtools import CsvFile, check_delimiter, check_encoding
 from core.connectors.hookspecs import hookimpl
 from core.connectors.records import ExtractionError, PersonRecord, RejectedLine
 from core.connectors.tabular import AID_FIELDS, PERSON_FIELDS, ColumnMapping, RecordParser, check_options, csv_rows
@@ -96,6 +96,8 @@ class _Settings:
         check_options(options, OPTIONS, tables={"person_columns": PERSON_FIELDS, "aid_columns": AID_FILE_FIELDS})
         self.encoding = options.get("encoding", DEFAULT_ENCODING)
         self.delimiter = options.get("delimiter", DEFAULT_DELIMITER)
+        check_encoding(self.encoding)
+        check_delimiter(self.delimiter)
         self.parser = RecordParser(options.get("date_format", DEFAULT_DATE_FORMAT))
         self.persons = ColumnMapping.from_options(
             DEFAULT_PERSON_COLUMNS, options.get("person_columns", {}), optional_group=(), table="person_columns"
