@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "core.imports.commands",
     "core.search.commands",
     "core.mail.commands",
+    "core.demo",
 )
 
 
