@@ -13,16 +13,17 @@ from sqlalchemy import extract, func, select
 
 from core.accounts.models import Account
 from core.audit.models import AuditEvent
+from core.i18n import _
 from core.backoffice.models import CaseDecision
 from core.search.models import Search
 from core.search.outcomes import AMBIGUOUS, OUTCOMES, STATUS_PENDING_REVIEW
 
 # Short French labels of the outcomes for chart legends and column headers.
 OUTCOME_LABELS = {
-    "unknown": "Inconnu",
-    "recoverable_aid": "Aide récupérable",
-    "possible_overpayment": "Indu potentiel",
-    "ambiguous": "Doute en attente",
+    "unknown": _("Inconnu"),
+    "recoverable_aid": _("Aide récupérable"),
+    "possible_overpayment": _("Indu potentiel"),
+    "ambiguous": _("Doute en attente"),
 }
 
 
@@ -62,6 +63,9 @@ def default_period(today: date) -> Period:
 
 @dataclass
 class Table:
+    """Figures of one statistics table; headers and labels are French msgids, so they
+    are translated on the page and stay French in the CSV export."""
+
     name: str
     headers: list[str]
     rows: list[list]
@@ -86,7 +90,7 @@ def searches_by_month(dbsession, period: Period) -> Table:
     for label in period.months():
         values = [counts.get((label, outcome), 0) for outcome in OUTCOMES]
         rows.append([label, *values, sum(values)])
-    headers = ["Mois", *(OUTCOME_LABELS[outcome] for outcome in OUTCOMES), "Total"]
+    headers = [_("Mois"), *(OUTCOME_LABELS[outcome] for outcome in OUTCOMES), _("Total")]
     return Table("recherches-par-mois", headers, rows)
 
 
@@ -100,7 +104,7 @@ def searches_by_office(dbsession, period: Period) -> Table:
     )
     offices: dict = {}
     for account_id, login, name, outcome, total in dbsession.execute(query):
-        key = (login or "—", name or "Sans compte (ligne de commande)")
+        key = (login or "—", name or _("Sans compte (ligne de commande)"))
         offices.setdefault(key, dict.fromkeys(OUTCOMES, 0))[outcome] += total
 
     rows = [
@@ -108,7 +112,7 @@ def searches_by_office(dbsession, period: Period) -> Table:
         for (login, name), counts in offices.items()
     ]
     rows.sort(key=lambda row: (-row[-1], row[0]))
-    headers = ["CRPCEN", "Office", *(OUTCOME_LABELS[outcome] for outcome in OUTCOMES), "Total"]
+    headers = [_("CRPCEN"), _("Office"), *(OUTCOME_LABELS[outcome] for outcome in OUTCOMES), _("Total")]
     return Table("recherches-par-office", headers, rows)
 
 
@@ -136,17 +140,17 @@ def doubtful_cases(dbsession, period: Period, *, now: datetime) -> Table:
     waits = [(decided_at - created_at).total_seconds() / 3600 for created_at, decided_at in decided]
     open_waits = [(now - created_at).total_seconds() / 3600 for created_at in pending]
     rows = [
-        ["Recherches", total],
-        ["Cas douteux", doubtful],
-        ["Part des cas douteux (%)", _percent(doubtful, total)],
-        ["Cas tranchés", len(decided)],
-        ["Attente médiane avant décision (heures)", _hours(statistics.median(waits)) if waits else "—"],
-        ["Attente moyenne avant décision (heures)", _hours(statistics.fmean(waits)) if waits else "—"],
-        ["Attente maximale avant décision (heures)", _hours(max(waits)) if waits else "—"],
-        ["Cas en attente", len(pending)],
-        ["Attente du plus ancien cas en attente (heures)", _hours(max(open_waits)) if open_waits else "—"],
+        [_("Recherches"), total],
+        [_("Cas douteux"), doubtful],
+        [_("Part des cas douteux (%)"), _percent(doubtful, total)],
+        [_("Cas tranchés"), len(decided)],
+        [_("Attente médiane avant décision (heures)"), _hours(statistics.median(waits)) if waits else "—"],
+        [_("Attente moyenne avant décision (heures)"), _hours(statistics.fmean(waits)) if waits else "—"],
+        [_("Attente maximale avant décision (heures)"), _hours(max(waits)) if waits else "—"],
+        [_("Cas en attente"), len(pending)],
+        [_("Attente du plus ancien cas en attente (heures)"), _hours(max(open_waits)) if open_waits else "—"],
     ]
-    return Table("cas-douteux", ["Indicateur", "Valeur"], rows)
+    return Table("cas-douteux", [_("Indicateur"), _("Valeur")], rows)
 
 
 def sign_ins_by_month(dbsession, period: Period) -> Table:
@@ -165,7 +169,7 @@ def sign_ins_by_month(dbsession, period: Period) -> Table:
     )
     counts = {(f"{int(y):04d}-{int(m):02d}", action): total for y, m, action, total in dbsession.execute(query)}
     rows = [[label, *(counts.get((label, action), 0) for action in actions)] for label in period.months()]
-    return Table("connexions-par-mois", ["Mois", "Connexions réussies", "Connexions échouées"], rows)
+    return Table("connexions-par-mois", [_("Mois"), _("Connexions réussies"), _("Connexions échouées")], rows)
 
 
 def _percent(part: int, whole: int) -> str:
