@@ -2,8 +2,16 @@
 
 ``templates/`` contains one Chameleon template per letter, the shared ``layout.pt``,
 the print stylesheet ``letter.css`` and the default logo. A Département replaces any of
-these files by putting a file of the same name in the folder named by ``[letters]
-templates`` in its TOML file; the files it does not replace come from here.
+these files with a file of the same name in the folder that ``[letters] templates``
+names in its TOML file. The files it does not replace come from here.
+
+Message ids are the French texts; ``locale/en`` contains the English catalog. After
+changing a text, from the repository root::
+
+    pot-create -d letters -o letters/locale/letters.pot letters/templates/*.pt core/letters/*.py
+    pybabel update -D letters -i letters/locale/letters.pot -d letters/locale
+    (translate the new entries in letters/locale/en/LC_MESSAGES/letters.po)
+    pybabel compile -D letters -d letters/locale
 """
 
 from pathlib import Path

@@ -32,9 +32,9 @@ _ = TranslationStringFactory(TRANSLATION_DOMAIN)
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
-# The four letters: one per final outcome, and an acknowledgement for an ambiguous
-# search, sent at once; the ambiguous search gets the letter of its final outcome once
-# an agent has settled it.
+# The four letters: one per final outcome, and an acknowledgement sent at once for an
+# ambiguous search. An ambiguous search gets the letter of its final outcome later,
+# once an agent has settled it.
 TEMPLATE_NAMES = {
     "unknown": "unknown.pt",
     "recoverable_aid": "recoverable_aid.pt",
@@ -60,12 +60,12 @@ CIVIL_STATUS_LABELS = dict(CIVIL_STATUS_FIELDS)
 
 
 class LetterRenderingError(Exception):
-    """A letter cannot be rendered; the message, in French, says why and what to fix."""
+    """Rendering failed; the message, in French, gives the cause and the fix."""
 
 
 @dataclass(frozen=True)
 class LetterData:
-    """What one letter states about a search, independent of the Département's branding.
+    """The facts one letter states about a search, independent of the Département's branding.
 
     ``civil_status`` pairs a label (a message id of the ``letters`` domain) with the
     value as the notary typed it.
@@ -251,8 +251,8 @@ def localizer_for(language: str) -> Localizer:
 
 @lru_cache(maxsize=64)
 def _load_template(path: Path) -> PageTemplateFile:
-    # auto_reload: an administrator who edits a template sees the change in the
-    # back office preview without restarting the service.
+    # auto_reload: the back office preview shows an edited template at once, without
+    # restarting the service.
     return PageTemplateFile(str(path), auto_reload=True)
 
 

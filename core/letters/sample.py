@@ -21,7 +21,7 @@ SAMPLE_CIVIL_STATUS = tuple(
 
 
 def sample_letter_data(outcome: str, letter_date: datetime) -> LetterData:
-    """Return a fictional search of ``outcome`` answered on ``letter_date``."""
+    """Return the data of a fictional search of ``outcome``, with its letter dated ``letter_date``."""
     return LetterData(
         outcome=outcome,
         reference=f"DN-{letter_date.year}-000000",

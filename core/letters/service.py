@@ -73,7 +73,7 @@ def create_letter(dbsession: Session, departement: DepartementConfig, search, of
 
 
 def letter_for_search(dbsession: Session, search_id: int) -> Letter | None:
-    """Return the latest letter of a search (the final answer after an acknowledgement)."""
+    """Return the latest letter of a search: after an acknowledgement, the final letter."""
     return dbsession.scalars(
         select(Letter)
         .where(Letter.search_id == search_id)

@@ -29,7 +29,7 @@ class OutgoingMail(Base):
 
     ``status`` moves from 'pending' to 'sending' when a sender claims the row, then to
     'sent', back to 'pending' with a later ``next_attempt_at`` after a failure, or to
-    'failed' once ``attempts`` reaches the configured maximum. ``recipients`` holds one
+    'failed' once ``attempts`` reaches the configured maximum. ``recipients`` contains one
     address per line. ``last_error`` holds the error class and SMTP code only, never an
     address or a name. ``message_id`` is fixed when the mail is queued, so that a
     message delivered twice after a crash can be recognised by the recipient's client.

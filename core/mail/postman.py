@@ -156,7 +156,7 @@ def write_eml(folder: Path, message: Message, mail_id: int) -> Path:
     name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{mail_id:08d}.eml"
     data = message.to_message().as_bytes()
 
-    # Write then rename, so a reader of the folder never sees half a message.
+    # Write then rename, so a reader of the folder never opens half a message.
     handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:

@@ -53,7 +53,7 @@ class MailAttachment:
 
 @dataclass
 class SendReport:
-    """What one sending run did, as counts of mails."""
+    """Counts of mails handled by one sending run."""
 
     sent: int = 0
     retry_later: int = 0
@@ -83,8 +83,8 @@ def queue_mail(
 
     ``attachments`` contains ``MailAttachment`` values and ``Letter`` rows. When the
     session belongs to a web request (``dbsession.info["request"]``), the mail is sent
-    right after that request's transaction commits; otherwise, or if that first attempt
-    fails, the retry thread or ``dn send-mail`` sends it.
+    right after that request's transaction commits. Otherwise, or if that first
+    attempt fails, the retry thread or ``dn send-mail`` sends it.
 
     :raises ValueError: on an invalid address or a subject spanning several lines.
     """

@@ -65,7 +65,8 @@ def test_queue_mail_outside_request_waits(session_factory, smtp_server):
     assert mail.id == mail_id
     assert mail.status == "pending"
     assert mail.attempts == 0
-    assert mail.message_id.startswith("<") and mail.message_id.endswith("@localhost>")
+    assert mail.message_id.startswith("<")
+    assert mail.message_id.endswith("@localhost>")
     assert smtp_server.messages == []
 
 
