@@ -165,7 +165,9 @@ def compare_given_names(typed: list[str], stored: list[str]) -> PartComparison:
         return PartComparison(PARTIAL, 0.0, "prénoms absents du registre")
     similarity = fuzz.token_set_ratio(" ".join(typed), " ".join(stored))
     typed_in_stored, stored_in_typed = _covered(typed, stored), _covered(stored, typed)
-    if typed_in_stored and stored_in_typed:
+    # Same letters overall: the same names, reordered or with a compound name glued.
+    same_letters = sorted("".join(typed)) == sorted("".join(stored))
+    if (typed_in_stored or stored_in_typed) and same_letters:
         return PartComparison(EXACT, 100.0, "prénoms identiques", same=True)
     if typed_in_stored:
         return PartComparison(EXACT, 100.0, "prénoms saisis présents parmi ceux du registre")

@@ -1,0 +1,88 @@
+from core.connectors.records import PartialDate
+from core.matching import compare
+from core.matching.dates import typo_variants
+from core.matching.engine import NormalizedQuery, verdict_of
+from core.matching.compare import EXACT, MISMATCH, PARTIAL, TYPO, PartComparison
+
+
+def test_surnames_either_field_matches():
+    assert compare.compare_surnames(["DUPONT"], "MARTIN", "DUPONT").level == EXACT
+    assert compare.compare_surnames(["MARTIN"], "MARTIN", "DUPONT").level == EXACT
+
+
+def test_surname_compound_of_both_names_is_exact():
+    assert compare.compare_surnames(["MARTIN DUPONT"], "MARTIN", "DUPONT").level == EXACT
+
+
+def test_surname_one_letter_is_typo():
+    for typed in ("MARTN", "MARTTIN", "MARTIM", "MATRIN"):
+        assert compare.compare_surnames([typed], "MARTIN", None).level == TYPO, typed
+
+
+def test_surname_other_name_is_mismatch():
+    assert compare.compare_surnames(["DURAND"], "MARTIN", "DUPONT").level == MISMATCH
+
+
+def test_surname_part_of_compound_is_partial():
+    assert compare.compare_surnames(["MARTIN"], "MARTIN-DURAND", None).level == PARTIAL
+
+
+def test_given_names_subset_and_order():
+    stored = ["MARIE", "LOUISE", "JEANNE"]
+    assert compare.compare_given_names(["LOUISE"], stored).level == EXACT
+    assert compare.compare_given_names(["MARIE", "LOUISE"], stored).level == EXACT
+    assert compare.compare_given_names(["JEANNE", "MARIE", "LOUISE"], stored).same
+
+
+def test_given_names_glued_compound():
+    assert compare.compare_given_names(["JEANPIERRE"], ["JEAN", "PIERRE"]).same
+
+
+def test_given_names_overlap_is_partial():
+    assert compare.compare_given_names(["MARIE", "CLAIRE"], ["MARIE", "LOUISE"]).level == PARTIAL
+
+
+def test_given_names_short_names_not_typos():
+    assert compare.compare_given_names(["LEA"], ["LEO"]).level == MISMATCH
+
+
+def test_dates_levels():
+    typed = PartialDate(1931, 5, 17)
+    assert compare.compare_birth_dates(typed, 1931, 5, 17).level == EXACT
+    assert compare.compare_birth_dates(typed, 1931, 5, 18).level == TYPO
+    assert compare.compare_birth_dates(PartialDate(1931, 5, 12), 1931, 12, 5).level == TYPO
+    assert compare.compare_birth_dates(typed, 1931, 0, 0).level == PARTIAL
+    assert compare.compare_birth_dates(PartialDate(1931), 1931, 5, 17).level == PARTIAL
+    assert compare.compare_birth_dates(typed, 1936, 8, 2).level == MISMATCH
+
+
+def test_typo_variants_are_valid_and_one_typo_away():
+    variants = typo_variants(PartialDate(1931, 5, 12))
+    assert (1931, 12, 5) in variants
+    assert (1931, 5, 13) in variants
+    assert (1981, 5, 12) in variants
+    assert (1931, 5, 12) not in variants
+    assert all(1 <= month <= 12 for _, month, _ in variants)
+
+
+def _parts(names, first_names, date, same=True):
+    return {
+        "names": PartComparison(names, 100, ""),
+        "first_names": PartComparison(first_names, 100, "", same=same),
+        "birth_date": PartComparison(date, 100, ""),
+    }
+
+
+def test_verdict_rules():
+    assert verdict_of(_parts(EXACT, EXACT, EXACT)) == "match"
+    assert verdict_of(_parts(TYPO, EXACT, EXACT)) == "possible"
+    assert verdict_of(_parts(EXACT, EXACT, TYPO, same=False)) == "rejected"
+    assert verdict_of(_parts(EXACT, EXACT, PARTIAL, same=False)) == "possible"
+    assert verdict_of(_parts(TYPO, EXACT, TYPO)) == "rejected"
+    assert verdict_of(_parts(EXACT, MISMATCH, EXACT)) == "rejected"
+
+
+def test_normalized_query_merges_fields():
+    query = NormalizedQuery.from_fields("Dupont ép. Martin", "martin", "Jean-Pierre", PartialDate(1931))
+    assert query.surnames == ["DUPONT", "MARTIN"]
+    assert query.given_names == ["JEAN", "PIERRE"]
