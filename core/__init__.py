@@ -21,6 +21,8 @@ def main(global_config, **settings):
         config.include("core.i18n")
         # Signed-cookie sessions, the one security policy, CSRF, security headers.
         config.include("core.security")
+        # Official letters: checks the [letters] table of the TOML at start-up.
+        config.include("core.letters")
         # Outgoing mail: sent after commit, retried by a thread when mail.retry_interval is set.
         config.include("core.mail")
         # The notary's pages and the shared layout.

@@ -32,7 +32,7 @@ from core.letters.render import (
 )
 from core.letters.sample import sample_letter_data
 from core.mail.service import queue_mail, utcnow
-from core.settings import DepartementConfig
+from core.settings import ConfigurationError, DepartementConfig
 from letters import TRANSLATION_DOMAIN
 
 log = logging.getLogger(__name__)
@@ -46,14 +46,14 @@ def create_letter(dbsession: Session, departement: DepartementConfig, search, of
     ``Account`` (name, address, login = CRPCEN), or None for a search without an
     office. Returns the flushed ``Letter``.
 
-    :raises LetterRenderingError: when the outcome has no template or a template fails.
-    :raises ConfigurationError: when the Département's ``[letters]`` table is invalid.
+    :raises LetterRenderingError: when the outcome has no template, a template fails or
+        the Département's ``[letters]`` table is invalid.
     """
     if search.outcome not in OUTCOMES:
         raise LetterRenderingError(f"Aucun modèle de courrier pour le résultat « {search.outcome} ».")
 
     data = letter_data(search, office, letter_date=utcnow())
-    rendered = render_letter(load_branding(departement), data, language)
+    rendered = render_letter(_branding(departement), data, language)
     letter = Letter(
         search_id=search.id,
         outcome=search.outcome,
@@ -70,6 +70,14 @@ def create_letter(dbsession: Session, departement: DepartementConfig, search, of
         letter.id, search.reference, letter.outcome, len(letter.pdf),
     )
     return letter
+
+
+def _branding(departement: DepartementConfig):
+    # The table was checked at start-up, but a file it names may have gone since.
+    try:
+        return load_branding(departement)
+    except ConfigurationError as error:
+        raise LetterRenderingError(str(error)) from error
 
 
 def letter_for_search(dbsession: Session, search_id: int) -> Letter | None:
@@ -92,12 +100,12 @@ def letters_for_search(dbsession: Session, search_id: int) -> list[Letter]:
 def render_sample_letter(departement: DepartementConfig, outcome: str, language: str = DEFAULT_LANGUAGE) -> bytes:
     """Return the PDF of ``outcome``'s letter with made-up data and the current branding.
 
-    :raises LetterRenderingError: for an unknown outcome or a failing template.
-    :raises ConfigurationError: when the Département's ``[letters]`` table is invalid.
+    :raises LetterRenderingError: for an unknown outcome, a failing template or an
+        invalid ``[letters]`` table.
     """
     if outcome not in OUTCOMES:
         raise LetterRenderingError(f"Aucun modèle de courrier pour le résultat « {outcome} ».")
-    return render_letter(load_branding(departement), sample_letter_data(outcome, utcnow()), language).pdf
+    return render_letter(_branding(departement), sample_letter_data(outcome, utcnow()), language).pdf
 
 
 def mail_letter(dbsession: Session, departement: DepartementConfig, letter: Letter, search, office, language: str = DEFAULT_LANGUAGE):

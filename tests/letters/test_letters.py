@@ -327,3 +327,25 @@ def test_funeral_expenses_limit_missing(tmp_path):
 
     with pytest.raises(ConfigurationError, match="funeral_expenses_limit manque"):
         load_branding(load_departement(path))
+
+
+def test_branding_checked_at_start_up(tmp_path):
+    from pyramid.config import Configurator
+
+    source = DEMO_TOML.read_text(encoding="utf-8").replace("[letters]\n", '[letters]\nlogo = "absent.png"\n', 1)
+    path = tmp_path / "departement.toml"
+    path.write_text(source, encoding="utf-8")
+
+    with pytest.raises(ConfigurationError, match="logo .* fichier introuvable"):
+        with Configurator(settings={"departement.config": str(path)}) as config:
+            config.include("core.settings")
+            config.include("core.letters")
+
+
+def test_logo_removed_after_start_up(tmp_path, dbsession, office, make_search):
+    Image.new("RGB", (120, 60), (30, 80, 120)).save(tmp_path / "logo.png")
+    custom = write_departement(tmp_path, ['logo = "logo.png"'])
+    (tmp_path / "logo.png").unlink()
+
+    with pytest.raises(LetterRenderingError, match="logo .* fichier introuvable"):
+        create_letter(dbsession, custom, make_search("unknown"), office)
