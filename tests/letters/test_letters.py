@@ -9,7 +9,8 @@ from PIL import Image
 
 from core.letters.branding import load_branding
 from core.letters.models import Letter
-from core.letters.render import LetterRenderingError
+from core.letters.render import LetterRenderingError, render_letter
+from core.letters.sample import sample_letter_data
 from core.letters.service import (
     create_letter,
     letter_for_search,
@@ -73,11 +74,8 @@ def test_letter_text_per_outcome(dbsession, departement, office, make_search, ou
     assert "1 décembre 2026" in text
 
 
-def test_letters_only_state_their_own_outcome(dbsession, departement, office, make_search):
-    texts = {
-        outcome: pdf_text(create_letter(dbsession, departement, make_search(outcome), office).pdf)
-        for outcome in OUTCOME_SENTENCES
-    }
+def test_letters_only_state_their_own_outcome(departement):
+    texts = {outcome: pdf_text(render(departement, outcome).pdf) for outcome in OUTCOME_SENTENCES}
 
     assert "L132-8" not in texts["possible_overpayment"]
     assert "46 000" not in texts["unknown"]
@@ -196,6 +194,11 @@ def test_unsupported_language_falls_back_to_french(dbsession, departement, offic
 # Overrides and branding ---------------------------------------------------------------
 
 
+def render(departement, outcome: str):
+    """Render a sample letter without the database, for tests of branding alone."""
+    return render_letter(load_branding(departement), sample_letter_data(outcome, datetime(2026, 12, 4, 10, 0)))
+
+
 def write_departement(tmp_path, letters_lines: list[str]):
     """Write a copy of the demo TOML with ``[letters]`` lines set; return the loaded config.
 
@@ -212,7 +215,7 @@ def write_departement(tmp_path, letters_lines: list[str]):
     return load_departement(path)
 
 
-def test_override_replaces_only_its_template(tmp_path, dbsession, office, make_search, departement):
+def test_override_replaces_only_its_template(tmp_path, departement):
     folder = tmp_path / "modeles"
     folder.mkdir()
     default_unknown = (TEMPLATES_DIR / "unknown.pt").read_text(encoding="utf-8")
@@ -222,16 +225,16 @@ def test_override_replaces_only_its_template(tmp_path, dbsession, office, make_s
     )
     custom = write_departement(tmp_path, ['templates = "modeles"'])
 
-    unknown = create_letter(dbsession, custom, make_search("unknown"), office)
-    recoverable = create_letter(dbsession, custom, make_search("recoverable_aid"), office)
-    default = create_letter(dbsession, departement, make_search("unknown"), office)
+    unknown = render(custom, "unknown")
+    recoverable = render(custom, "recoverable_aid")
+    default = render(departement, "unknown")
 
     assert "Texte propre au Département : il ne fera donc valoir" in pdf_text(unknown.pdf)
     assert "dès le premier euro" in pdf_text(recoverable.pdf)
     assert unknown.template_hash != default.template_hash
 
 
-def test_override_stylesheet_and_layout(tmp_path, dbsession, office, make_search):
+def test_override_stylesheet_and_layout(tmp_path):
     folder = tmp_path / "modeles"
     folder.mkdir()
     templates = TEMPLATES_DIR
@@ -245,13 +248,13 @@ def test_override_stylesheet_and_layout(tmp_path, dbsession, office, make_search
         stream.write("\n.sender-name { text-transform: uppercase; }\n")
     custom = write_departement(tmp_path, ['templates = "modeles"'])
 
-    text = pdf_text(create_letter(dbsession, custom, make_search("unknown"), office).pdf)
+    text = pdf_text(render(custom, "unknown").pdf)
 
     assert "Pied de page propre au Département." in text
     assert "DÉPARTEMENT DE DÉMONSTRATION" in text
 
 
-def test_override_with_remote_resource_rejected(tmp_path, dbsession, office, make_search):
+def test_override_with_remote_resource_rejected(tmp_path):
     folder = tmp_path / "modeles"
     folder.mkdir()
     layout = (TEMPLATES_DIR / "layout.pt").read_text(encoding="utf-8")
@@ -262,10 +265,10 @@ def test_override_with_remote_resource_rejected(tmp_path, dbsession, office, mak
     custom = write_departement(tmp_path, ['templates = "modeles"'])
 
     with pytest.raises(LetterRenderingError, match="ressource non autorisée : http://127.0.0.1:9/logo.png"):
-        create_letter(dbsession, custom, make_search("unknown"), office)
+        render(custom, "unknown")
 
 
-def test_override_with_template_error(tmp_path, dbsession, office, make_search):
+def test_override_with_template_error(tmp_path):
     folder = tmp_path / "modeles"
     folder.mkdir()
     (folder / "unknown.pt").write_text(
@@ -276,15 +279,15 @@ def test_override_with_template_error(tmp_path, dbsession, office, make_search):
     custom = write_departement(tmp_path, ['templates = "modeles"'])
 
     with pytest.raises(LetterRenderingError, match="unknown.pt"):
-        create_letter(dbsession, custom, make_search("unknown"), office)
+        render(custom, "unknown")
 
 
-def test_logo_and_signature_images(tmp_path, dbsession, office, make_search):
+def test_logo_and_signature_images(tmp_path):
     Image.new("RGB", (120, 60), (30, 80, 120)).save(tmp_path / "logo.png")
     Image.new("RGB", (200, 80), (10, 10, 10)).save(tmp_path / "signature.png")
     custom = write_departement(tmp_path, ['logo = "logo.png"', 'signature = "signature.png"'])
 
-    with_images = create_letter(dbsession, custom, make_search("unknown"), office)
+    with_images = render(custom, "unknown")
 
     assert image_count(with_images.pdf) == 2
     assert load_branding(custom).images == (tmp_path / "logo.png", tmp_path / "signature.png")
