@@ -14,6 +14,10 @@ class UnknownConnectorError(LookupError):
     """No installed connector has the requested name."""
 
 
+class DuplicateConnectorError(ValueError):
+    """Two installed plugins claim the same connector name."""
+
+
 class ConnectorManager:
     """The application's plugin manager plus lookups by connector name."""
 
@@ -26,6 +30,17 @@ class ConnectorManager:
             self.pm.register(plugin)
         # A misspelt hook implementation fails here, not silently at run time.
         self.pm.check_pending()
+        # With two plugins of one name, firstresult hooks would call the last registered.
+        self._check_unique_names()
+
+    def _check_unique_names(self) -> None:
+        names = self.pm.hook.dn_connector_name()
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise DuplicateConnectorError(
+                f"Plusieurs connecteurs installés portent le nom {', '.join(duplicates)} : "
+                "désinstallez l'un des paquets qui le fournissent."
+            )
 
     @property
     def hook(self):

@@ -8,20 +8,14 @@ person with their aids.
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
 
 from core.connectors.csvtools import CsvFile
 from core.connectors.records import AidRecord, ExtractionError, PersonRecord, RejectedLine
-from core.connectors.values import (
-    InvalidValue,
-    cell_text,
-    compile_date_format,
-    first_day,
-    last_day,
-    parse_partial_date,
-    parse_sex,
-)
+from core.connectors.values import InvalidValue, compile_date_format, first_day, last_day, parse_partial_date, parse_sex
 from core.register.models import Aid, Person
 
 log = logging.getLogger(__name__)
@@ -43,8 +37,8 @@ FIELD_LABELS = {
     "aid_label": "libellé d'aide",
 }
 
-# Longest values the register stores (core.register.models); longer ones are rejected
-# here, so that the import never fails on a database error halfway through.
+# Maximum lengths of the register's columns (core.register.models). Longer values are
+# rejected here, so that the import never fails on a database error halfway through.
 MAX_LENGTHS = {
     "person_id": Person.__table__.c.person_ref.type.length,
     "usage_name": Person.__table__.c.usage_name.type.length,
@@ -102,12 +96,21 @@ def check_options(options: Mapping, documented: Mapping[str, str], tables: Mappi
 # -------------------------------------------------------------------------
 
 
+# One row of an extraction: (line, source, cells, problem). ``cells`` is a tuple in FIELDS
+# order, with "" for a field the extraction lacks. When the row cannot be read, ``cells``
+# is None and ``problem`` the French reason. Plain tuples keep a million rows fast.
+Row = tuple[int, str, tuple | None, str | None]
+
+# Distinct date texts remembered per kind of date: about 40 years of days, a few MB.
+DATE_CACHE_SIZE = 16_384
+
+
 @dataclass
 class ColumnMapping:
     """Column of the extraction that contains each field; ``""`` for a field it lacks.
 
-    ``optional_group`` fields may all be missing from a file together (a file of one row
-    per person carries no aid columns); missing only some of them is an error.
+    ``optional_group`` fields may all be missing from a file together, as the aid columns
+    of a file of one row per person. Missing only some of them is an error.
     """
 
     columns: dict[str, str]
@@ -149,6 +152,14 @@ class ColumnMapping:
             raise ExtractionError(self._missing_message(missing, header, source, delimiter))
         return found
 
+    def cell_getter(self, positions: Mapping[str, int], width: int) -> Callable[[list], tuple]:
+        """Return a function that picks a row's cells in FIELDS order from its field list.
+
+        The list must end with one extra ``""`` at index ``width``, which stands for
+        every field the extraction lacks.
+        """
+        return itemgetter(*(positions.get(name, width) for name in FIELDS))
+
     def _missing_message(self, missing, header, source, delimiter) -> str:
         names = ", ".join(f"« {self.columns[f]} »" for f in missing)
         header_preview = ", ".join(header[:12]) + (" …" if len(header) > 12 else "")
@@ -161,84 +172,82 @@ class ColumnMapping:
         return message
 
 
-def row_values(fields: Sequence, positions: Mapping[str, int]) -> dict[str, str]:
-    """Return the row's cells by field name; a field the file lacks gives ``""``."""
-    return {name: fields[index] for name, index in positions.items()}
-
-
 # -------------------------------------------------------------------------
 # Cells to records
 # -------------------------------------------------------------------------
 
 
 class RecordParser:
-    """Build person and aid records from a row's cells, raising InvalidValue on a bad cell."""
+    """Build person and aid records from a row's cells, raising InvalidValue on a bad cell.
+
+    ``cells`` is a tuple in FIELDS order. Dates repeat a lot in a register, so their
+    parsed values are cached, up to DATE_CACHE_SIZE distinct texts per kind of date.
+    """
 
     def __init__(self, date_format: str):
-        self.date_patterns = compile_date_format(date_format)
+        patterns = compile_date_format(date_format)
 
-    def person(self, values: Mapping, line: int, source: str) -> PersonRecord:
-        text = {name: _checked_text(values, name) for name in ("person_id", "usage_name", "birth_name", "first_names")}
-        if not text["person_id"]:
+        def birth_date(value):
+            return parse_partial_date(value, patterns, "date de naissance")
+
+        def aid_start(value):
+            date = parse_partial_date(value, patterns, "date de début d'aide")
+            return first_day(date) if date else None
+
+        def aid_end(value):
+            date = parse_partial_date(value, patterns, "date de fin d'aide")
+            return last_day(date) if date else None
+
+        self.birth_date = lru_cache(maxsize=DATE_CACHE_SIZE)(birth_date)
+        self.aid_start = lru_cache(maxsize=DATE_CACHE_SIZE)(aid_start)
+        self.aid_end = lru_cache(maxsize=DATE_CACHE_SIZE)(aid_end)
+
+    def person(self, cells: tuple, line: int, source: str) -> PersonRecord:
+        person_id, usage_name, birth_name, first_names, sex, birth_date = cells[:6]
+        if not person_id:
             raise InvalidValue("identifiant de la personne manquant")
+        if (
+            len(person_id) > MAX_LENGTHS["person_id"]
+            or len(usage_name) > MAX_LENGTHS["usage_name"]
+            or len(birth_name) > MAX_LENGTHS["birth_name"]
+            or len(first_names) > MAX_LENGTHS["first_names"]
+        ):
+            raise _too_long(cells)
         return PersonRecord(
-            line=line,
-            person_id=text["person_id"],
-            usage_name=text["usage_name"],
-            birth_name=text["birth_name"] or None,
-            first_names=text["first_names"],
-            sex=parse_sex(values.get("sex")),
-            birth_date=parse_partial_date(values.get("birth_date"), self.date_patterns, "date de naissance"),
-            source=source,
+            line, person_id, usage_name, birth_name or None, first_names,
+            parse_sex(sex), self.birth_date(birth_date) if birth_date else None, source=source,
         )
 
-    def aid(self, values: Mapping) -> AidRecord | None:
+    def aid(self, cells: tuple) -> AidRecord | None:
         """Return the row's aid, or None when its aid cells are all empty."""
-        code = _checked_text(values, "aid_code")
-        label = _checked_text(values, "aid_label")
-        start = parse_partial_date(values.get("aid_start"), self.date_patterns, "date de début d'aide")
-        end = parse_partial_date(values.get("aid_end"), self.date_patterns, "date de fin d'aide")
+        code, label, start, end = cells[6:10]
         if not code:
-            if label or start or end:
+            if label or (start and self.aid_start(start)) or (end and self.aid_end(end)):
                 raise InvalidValue("code d'aide manquant alors que l'aide a un libellé ou des dates")
             return None
+        if len(code) > MAX_LENGTHS["aid_code"] or len(label) > MAX_LENGTHS["aid_label"]:
+            raise _too_long(cells)
 
-        # A partial date stands for a period: the aid is taken to start as early and to
-        # end as late as the period allows, so that it is never missed on a date of death.
-        start_date = first_day(start) if start else None
-        end_date = last_day(end) if end else None
+        # A partial date is a period: the aid is taken to start as early and to end as
+        # late as the period allows, so that it is never missed on a date of death.
+        start_date = self.aid_start(start) if start else None
+        end_date = self.aid_end(end) if end else None
         if start_date and end_date and end_date < start_date:
             raise InvalidValue(f"fin d'aide ({end_date:%d/%m/%Y}) antérieure à son début ({start_date:%d/%m/%Y})")
-        return AidRecord(code=code, label=label or None, start=start_date, end=end_date)
+        return AidRecord(code, label or None, start_date, end_date)
 
 
-def _checked_text(values: Mapping, name: str) -> str:
-    text = cell_text(values.get(name))
-    limit = MAX_LENGTHS.get(name)
-    if limit and len(text) > limit:
-        raise InvalidValue(f"{FIELD_LABELS[name]} trop long ({len(text)} caractères, {limit} au plus)")
-    return text
+def _too_long(cells: tuple) -> InvalidValue:
+    for index, name in enumerate(FIELDS):
+        limit = MAX_LENGTHS.get(name)
+        if limit and isinstance(cells[index], str) and len(cells[index]) > limit:
+            return InvalidValue(f"{FIELD_LABELS[name]} trop long ({len(cells[index])} caractères, {limit} au plus)")
+    return InvalidValue("valeur trop longue")
 
 
 # -------------------------------------------------------------------------
 # Grouping rows by person
 # -------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    """One row of an extraction: where it comes from and its cells (or why it is unreadable)."""
-
-    line: int
-    source: str
-    values: Mapping | None
-    problem: str | None = None
-
-
-@dataclass
-class _OpenPerson:
-    record: PersonRecord
-    person_cells: tuple
 
 
 def group_people(rows: Iterable[Row], parser: RecordParser) -> Iterator[PersonRecord | RejectedLine]:
@@ -249,65 +258,66 @@ def group_people(rows: Iterable[Row], parser: RecordParser) -> Iterator[PersonRe
     another run of rows, is rejected: the extraction must keep a person's rows together.
     Memory stays flat: only the current person and a fixed window of recent ids are kept.
     """
-    current: _OpenPerson | None = None
+    current: PersonRecord | None = None
+    current_cells = None
     recent: OrderedDict[str, int] = OrderedDict()
 
-    for row in rows:
-        if row.problem:
-            yield RejectedLine(row.line, row.problem, row.source)
+    for line, source, cells, problem in rows:
+        if problem:
+            yield RejectedLine(line, problem, source)
             continue
-        person_id = cell_text(row.values.get("person_id"))
-        cells = tuple(cell_text(row.values.get(name)) for name in PERSON_FIELDS)
+        person_cells = cells[:6]
 
-        if current is not None and person_id == current.record.person_id:
-            rejected = _add_row(current, row, cells, parser)
+        if current is not None and cells[0] == current.person_id:
+            rejected = _add_row(current, current_cells, line, source, cells, parser)
             if rejected:
                 yield rejected
             continue
 
         if current is not None:
-            yield current.record
+            yield current
             current = None
+        person_id = cells[0]
         if person_id in recent:
             yield RejectedLine(
-                row.line,
+                line,
                 f"identifiant {person_id} déjà lu ligne {recent[person_id]} : "
                 "les lignes d'une même personne doivent se suivre",
-                row.source,
+                source,
             )
             continue
 
         try:
-            record = parser.person(row.values, row.line, row.source)
-            aid = parser.aid(row.values)
+            record = parser.person(cells, line, source)
+            aid = parser.aid(cells)
         except InvalidValue as error:
-            yield RejectedLine(row.line, str(error), row.source)
+            yield RejectedLine(line, str(error), source)
             continue
         if aid:
             record.aids.append(aid)
-        current = _OpenPerson(record, cells)
-        recent[person_id] = row.line
+        current, current_cells = record, person_cells
+        recent[person_id] = line
         if len(recent) > RECENT_PEOPLE_WINDOW:
             recent.popitem(last=False)
 
     if current is not None:
-        yield current.record
+        yield current
 
 
-def _add_row(current: _OpenPerson, row: Row, cells: tuple, parser: RecordParser) -> RejectedLine | None:
-    if cells != current.person_cells:
-        differing = [FIELD_LABELS.get(name, name) for name, a, b in zip(PERSON_FIELDS, cells, current.person_cells) if a != b]
+def _add_row(current: PersonRecord, current_cells: tuple, line: int, source: str, cells: tuple, parser: RecordParser) -> RejectedLine | None:
+    if cells[:6] != current_cells:
+        differing = [FIELD_LABELS[name] for name, a, b in zip(PERSON_FIELDS, cells, current_cells) if a != b]
         return RejectedLine(
-            row.line,
-            f"même identifiant que la ligne {current.record.line} mais autre valeur pour : {', '.join(differing)}",
-            row.source,
+            line,
+            f"même identifiant que la ligne {current.line} mais autre valeur pour : {', '.join(differing)}",
+            source,
         )
     try:
-        aid = parser.aid(row.values)
+        aid = parser.aid(cells)
     except InvalidValue as error:
-        return RejectedLine(row.line, str(error), row.source)
+        return RejectedLine(line, str(error), source)
     if aid:
-        current.record.aids.append(aid)
+        current.aids.append(aid)
     return None
 
 
@@ -317,25 +327,33 @@ def _add_row(current: _OpenPerson, row: Row, cells: tuple, parser: RecordParser)
 
 
 def csv_rows(path, encoding: str, delimiter: str | None, mapping: ColumnMapping) -> Iterator[Row]:
-    """Yield the rows of one CSV file with their cells named by ``mapping``.
+    """Yield the rows of one CSV file with their cells in FIELDS order.
 
     Raise ExtractionError when the file cannot be read as a whole, including a file
     that contains a header and no data: no Département's register is empty.
     """
     with CsvFile(path, encoding, delimiter, mapping.column_names()) as csv_file:
         positions = mapping.resolve(csv_file.header, csv_file.source, csv_file.delimiter)
+        source = csv_file.source
         width = len(csv_file.header)
+        cells_of = mapping.cell_getter(positions, width)
+        strip = str.strip
         read_any = False
+
         for line, fields, problem in csv_file.rows():
             read_any = True
-            if problem is None:
+            if problem is None and len(fields) != width:
                 problem = _width_problem(fields, width)
-            values = None if problem else row_values(fields, positions)
-            yield Row(line, csv_file.source, values, problem)
+            if problem:
+                yield line, source, None, problem
+                continue
+            if len(fields) > width:
+                del fields[width:]
+            fields.append("")
+            yield line, source, tuple(map(strip, cells_of(fields))), None
+
         if not read_any:
-            raise ExtractionError(
-                f"Le fichier {csv_file.source} ne contient que sa ligne d'en-tête : vérifiez l'extraction."
-            )
+            raise ExtractionError(f"Le fichier {source} ne contient que sa ligne d'en-tête : vérifiez l'extraction.")
 
 
 def _width_problem(fields: list[str], width: int) -> str | None:

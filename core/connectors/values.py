@@ -5,6 +5,7 @@ report, so a connector turns one bad cell into one rejected line, never a crash.
 """
 
 import calendar
+import functools
 import datetime
 import re
 
@@ -95,7 +96,7 @@ def _checked_date(parts: dict, text: str, date_label: str) -> PartialDate | None
     if month == 0:
         # A day without its month cannot be compared with anything: keep the year only.
         return PartialDate(year)
-    if day > calendar.monthrange(year, month)[1]:
+    if day > 28 and day > calendar.monthrange(year, month)[1]:
         raise InvalidValue(f"{date_label} impossible : « {text} »")
     return PartialDate(year, month, day)
 
@@ -111,6 +112,7 @@ def last_day(date: PartialDate) -> datetime.date:
     return datetime.date(date.year, month, date.day or calendar.monthrange(date.year, month)[1])
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_sex(value) -> str | None:
     """Return ``"M"``, ``"F"`` or None for an unknown sex; raise InvalidValue otherwise."""
     text = cell_text(value)

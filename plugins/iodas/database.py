@@ -6,6 +6,7 @@ read-only transaction and SQLite with ``query_only``, so a query that writes fai
 NOTE: other databases rely on the account in ``database_url`` being read-only.
 """
 
+import datetime
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -16,7 +17,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from core.connectors.records import ExtractionError
-from core.connectors.tabular import ColumnMapping, Row, row_values
+from core.connectors.values import cell_text
+from core.connectors.tabular import FIELDS, ColumnMapping, Row
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +95,11 @@ def rows(settings: DatabaseSettings, mapping: ColumnMapping) -> Iterator[Row]:
             streaming = connection.execution_options(yield_per=settings.fetch_size)
             result = _execute(streaming, settings.query, settings)
             positions = mapping.resolve(list(result.keys()), f"la requête sur {settings.source}")
+            indexes = [positions.get(name) for name in FIELDS]
             number = 0
             try:
                 for number, row in enumerate(result, start=1):
-                    yield Row(number, settings.source, row_values(row, positions))
+                    yield number, settings.source, tuple(_cell(row, index) for index in indexes), None
             except DBAPIError as error:
                 raise _query_failed(error, settings) from None
             if number == 0:
@@ -137,6 +140,16 @@ def _execute(connection, query: str, settings: DatabaseSettings):
 def _query_failed(error: DBAPIError, settings: DatabaseSettings) -> ExtractionError:
     log.error("iodas_query_failed error=%s", type(error.orig).__name__)
     return ExtractionError(f"La requête sur {settings.source} a échoué : {_first_line(error.orig)}. Corrigez query dans [connector.options].")
+
+
+def _cell(row, index: int | None):
+    """Return one cell as the record parser takes it: stripped text, or a date as is."""
+    if index is None:
+        return ""
+    value = row[index]
+    if isinstance(value, datetime.date):
+        return value
+    return cell_text(value)
 
 
 def _first_line(error) -> str:

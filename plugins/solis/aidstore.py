@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.connectors.records import AidRecord, RejectedLine
 from core.connectors.tabular import RecordParser, Row
-from core.connectors.values import InvalidValue, cell_text
+from core.connectors.values import InvalidValue
 
 BATCH_SIZE = 5000
 
@@ -42,14 +42,14 @@ class AidStore:
     def load(self, rows: Iterable[Row], parser: RecordParser) -> Iterator[RejectedLine]:
         """Store the aids of ``rows``, yielding a RejectedLine for each row that cannot be read."""
         batch = []
-        for row in rows:
-            if row.problem:
-                yield RejectedLine(row.line, row.problem, row.source)
+        for line, source, cells, problem in rows:
+            if problem:
+                yield RejectedLine(line, problem, source)
                 continue
             try:
-                batch.append(_aid_row(row, parser))
+                batch.append(_aid_row(line, source, cells, parser))
             except InvalidValue as error:
-                yield RejectedLine(row.line, str(error), row.source)
+                yield RejectedLine(line, str(error), source)
                 continue
             if len(batch) >= BATCH_SIZE:
                 self._insert_aids(batch)
@@ -93,14 +93,14 @@ class AidStore:
             )
 
 
-def _aid_row(row: Row, parser: RecordParser) -> tuple:
-    person_id = cell_text(row.values.get("person_id"))
+def _aid_row(line: int, source: str, cells: tuple, parser: RecordParser) -> tuple:
+    person_id = cells[0]
     if not person_id:
         raise InvalidValue("identifiant de la personne manquant")
-    aid = parser.aid(row.values)
+    aid = parser.aid(cells)
     if aid is None:
         raise InvalidValue("code d'aide manquant")
-    return (person_id, row.line, row.source, aid.code, aid.label, _iso(aid.start), _iso(aid.end))
+    return (person_id, line, source, aid.code, aid.label, _iso(aid.start), _iso(aid.end))
 
 
 def _iso(date: datetime.date | None) -> str | None:

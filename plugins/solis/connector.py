@@ -123,14 +123,14 @@ def _read(sources: list[Path], options: Mapping) -> Iterator[PersonRecord | Reje
 
 
 def _people(path: Path, settings: _Settings, store: AidStore) -> Iterator[PersonRecord | RejectedLine]:
-    for row in csv_rows(path, settings.encoding, settings.delimiter, settings.persons):
-        if row.problem:
-            yield RejectedLine(row.line, row.problem, row.source)
+    for line, source, cells, problem in csv_rows(path, settings.encoding, settings.delimiter, settings.persons):
+        if problem:
+            yield RejectedLine(line, problem, source)
             continue
         try:
-            person = settings.parser.person(row.values, row.line, row.source)
+            person = settings.parser.person(cells, line, source)
         except InvalidValue as error:
-            yield RejectedLine(row.line, str(error), row.source)
+            yield RejectedLine(line, str(error), source)
             continue
         person.aids = store.aids_of(person.person_id)
         store.mark_read(person.person_id)

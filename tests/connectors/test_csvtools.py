@@ -190,7 +190,7 @@ def test_file_closed_after_reading(tmp_path):
     with csv_file:
         list(csv_file.rows())
 
-    assert csv_file._stream is None
+    assert csv_file.closed
 
 
 @pytest.mark.parametrize("value, expected", [("utf-8", "utf-8"), ("UTF8", "utf-8"), ("windows-1252", "cp1252"), ("latin-1", "iso8859-1")])
