@@ -12,6 +12,8 @@ A partial typed date probes the surname keys over the whole year (or month) inst
 No lookup reads more than the index entries of those keys and dates.
 """
 
+import functools
+import re
 from dataclasses import dataclass
 
 from core.connectors.records import PartialDate
@@ -25,6 +27,12 @@ PERSON_COLUMNS = (
 
 # The date lookup filters on given names with LIKE; more typed words add little.
 MAX_GIVEN_NAME_FILTERS = 4
+
+# Lists of keys and probes are padded (by repeating their last item) to multiples of
+# these sizes, so that most queries share a few SQL texts: SQLite's statement cache and
+# psycopg's prepared statements then skip parsing and planning.
+KEY_SLOTS = 4
+PROBE_SLOTS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +53,13 @@ class CandidateRow:
 
 @dataclass(frozen=True, slots=True)
 class LookupPlan:
-    """The SQL text and parameters of one query's lookups, with named parameters."""
+    """The statements of one query's lookups, sharing one dict of named parameters.
 
-    sql: str
+    They run as separate statements rather than one UNION: on SQLite the UNION's temporary
+    B-tree cost more than both lookups together.
+    """
+
+    statements: tuple[str, ...]
     parameters: dict
 
 
@@ -69,18 +81,44 @@ def query_keys(typed_surnames: list[str]) -> list[str]:
 def plan_lookup(import_id: int, keys: list[str], given_words: list[str], birth: PartialDate) -> LookupPlan:
     """Build the candidate lookup for one query (see the module docstring)."""
     parameters = {"import_id": import_id}
-    key_names = _bind_list(parameters, "k", keys)
+    key_names = _bind_list(parameters, "k", _padded(keys, KEY_SLOTS))
 
     if birth.is_complete:
         probes = [(birth.year, birth.month, birth.day), *dates.typo_variants(birth)]
         # People whose register date is partial: the year, or year and month, only.
         probes += [(birth.year, birth.month, 0), (birth.year, 0, 0)]
+        probes = _padded(probes, PROBE_SLOTS)
         probe_table, by_name = _exact_date_probes(parameters, key_names, probes)
         by_date = _date_lookup(parameters, birth, given_words)
-        sql = f"WITH {probe_table}\n{by_name}\nUNION\n{by_date}"
+        statements = (f"WITH {probe_table}\n{by_name}", by_date)
     else:
-        sql = _partial_date_lookup(parameters, key_names, birth)
-    return LookupPlan(sql, parameters)
+        statements = (_partial_date_lookup(parameters, key_names, birth),)
+    return LookupPlan(statements, parameters)
+
+
+@functools.lru_cache(maxsize=512)
+def _pyformat(sql: str) -> str:
+    # psycopg takes %(name)s where sqlite3 takes :name; a literal % must be doubled.
+    return re.sub(r":(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+
+
+def fetch_candidates(cursor, plan: LookupPlan, *, pyformat: bool) -> list[CandidateRow]:
+    """Run ``plan`` on a raw DB-API cursor and return each person found once.
+
+    The raw cursor skips SQLAlchemy's parsing of a new SQL text for every query, which
+    cost more than the lookups themselves. ``pyformat`` is true for psycopg.
+    """
+    people = {}
+    for sql in plan.statements:
+        cursor.execute(_pyformat(sql) if pyformat else sql, plan.parameters)
+        for row in cursor.fetchall():
+            people.setdefault(row[0], row)
+    return [CandidateRow(*row) for row in people.values()]
+
+
+def _padded(values: list, slots: int) -> list:
+    missing = -len(values) % slots
+    return values + values[-1:] * missing
 
 
 def _bind_list(parameters: dict, prefix: str, values: list) -> list[str]:
@@ -114,7 +152,8 @@ def _date_lookup(parameters: dict, birth: PartialDate, given_words: list[str]) -
     if birth.day != birth.month and birth.day <= 12:
         swapped = " OR (p.birth_month = :bd AND p.birth_day = :bm)"
     likes = []
-    for index, word in enumerate(given_words[:MAX_GIVEN_NAME_FILTERS]):
+    words = _padded(given_words[:MAX_GIVEN_NAME_FILTERS], MAX_GIVEN_NAME_FILTERS) if given_words else []
+    for index, word in enumerate(words):
         parameters[f"g{index}"] = f"%{word}%"
         likes.append(f"p.first_name_keys LIKE :g{index}")
     return (

@@ -13,6 +13,7 @@ agent reads when settling a doubtful search:
 Similarities are rapidfuzz ratios (0 to 100), kept to rank candidates for the agent.
 """
 
+import functools
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -131,9 +132,12 @@ def compare_surnames(typed_names: list[str], usage_name: str | None, birth_name:
 
 def _with_joined_pairs(words: list[str]) -> set[str]:
     """Return the words plus each pair of neighbours glued (JEAN PIERRE → JEANPIERRE)."""
-    extended = set(words)
-    extended.update(first + second for first, second in zip(words, words[1:]))
-    return extended
+    return _joined_pairs(tuple(words))
+
+
+@functools.lru_cache(maxsize=65536)
+def _joined_pairs(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(words + tuple(first + second for first, second in zip(words, words[1:])))
 
 
 def _covered(words: list[str], other: list[str]) -> bool:

@@ -5,6 +5,7 @@ A typo-level difference is one digit wrong in JJ/MM/AAAA or the day and month sw
 
 import calendar
 import datetime
+import functools
 
 from core.connectors.records import PartialDate
 
@@ -15,9 +16,9 @@ MIN_BIRTH_YEAR = 1850
 DIGITS = "0123456789"
 
 
-def is_valid_date(year: int, month: int, day: int) -> bool:
+def is_valid_date(year: int, month: int, day: int, last_year: int | None = None) -> bool:
     return (
-        MIN_BIRTH_YEAR <= year <= datetime.date.today().year
+        MIN_BIRTH_YEAR <= year <= (last_year or datetime.date.today().year)
         and 1 <= month <= 12
         and 1 <= day <= calendar.monthrange(year, month)[1]
     )
@@ -38,16 +39,21 @@ def typo_variants(date: PartialDate) -> list[tuple[int, int, int]]:
 
     ``date`` must be complete. The date itself is not included.
     """
-    text = f"{date.day:02d}{date.month:02d}{date.year:04d}"
+    return list(_typo_variants(date.year, date.month, date.day, datetime.date.today().year))
+
+
+@functools.lru_cache(maxsize=65536)
+def _typo_variants(year: int, month: int, day: int, last_year: int) -> tuple[tuple[int, int, int], ...]:
+    text = f"{day:02d}{month:02d}{year:04d}"
     variants = set()
     for variant in one_digit_variants(text):
-        day, month, year = int(variant[:2]), int(variant[2:4]), int(variant[4:])
-        if is_valid_date(year, month, day):
-            variants.add((year, month, day))
-    if date.day != date.month and is_valid_date(date.year, date.day, date.month):
-        variants.add((date.year, date.day, date.month))
-    variants.discard((date.year, date.month, date.day))
-    return sorted(variants)
+        other = (int(variant[4:]), int(variant[2:4]), int(variant[:2]))
+        if is_valid_date(*other, last_year):
+            variants.add(other)
+    if day != month and is_valid_date(year, day, month, last_year):
+        variants.add((year, day, month))
+    variants.discard((year, month, day))
+    return tuple(sorted(variants))
 
 
 def is_typo_of(query: PartialDate, year: int, month: int, day: int) -> str | None:

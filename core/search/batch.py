@@ -8,16 +8,14 @@ executemany and committed chunk by chunk.
 """
 
 import datetime
-import functools
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
-from core.matching.candidates import CandidateRow, plan_lookup, query_keys
+from core.matching.candidates import fetch_candidates, plan_lookup, query_keys
 from core.matching.engine import MatchResult, NormalizedQuery, decide
 from core.register.models import Aid, RegisterState
 from core.search import outcomes
@@ -67,12 +65,6 @@ class _Pending:
     query_id: str
     query: SearchQuery
     result: MatchResult
-
-
-@functools.lru_cache(maxsize=256)
-def _pyformat(sql: str) -> str:
-    # psycopg takes %(name)s where sqlite3 takes :name; a literal % must be doubled.
-    return re.sub(r":(\w+)", r"%(\1)s", sql.replace("%", "%%"))
 
 
 class BatchSearcher:
@@ -127,9 +119,7 @@ class BatchSearcher:
         """Find and assess the candidates of ``query`` with a raw driver cursor."""
         normalized = NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date)
         plan = plan_lookup(self.import_id, query_keys(normalized.surnames), normalized.given_names, normalized.birth)
-        sql = _pyformat(plan.sql) if self._pyformat else plan.sql
-        cursor.execute(sql, plan.parameters)
-        return decide(normalized, [CandidateRow(*row) for row in cursor.fetchall()])
+        return decide(normalized, fetch_candidates(cursor, plan, pyformat=self._pyformat))
 
     # --- writing ---------------------------------------------------------------------
 

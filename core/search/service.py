@@ -8,10 +8,10 @@ import datetime
 import logging
 from collections.abc import Iterable
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.matching.candidates import CandidateRow, plan_lookup, query_keys
+from core.matching.candidates import CandidateRow, fetch_candidates, plan_lookup, query_keys
 from core.matching.engine import DECISION_NONE, DECISION_SINGLE, MatchResult, NormalizedQuery, decide
 from core.matching.dates import format_date
 from core.register.models import Aid, RegisterState
@@ -111,8 +111,13 @@ def match_query(dbsession: Session, import_id: int, query: SearchQuery) -> Match
     """Find and assess the candidates of ``query`` in register generation ``import_id``."""
     normalized = NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date)
     plan = plan_lookup(import_id, query_keys(normalized.surnames), normalized.given_names, normalized.birth)
-    rows = [CandidateRow(*row) for row in dbsession.execute(text(plan.sql), plan.parameters)]
-    return decide(normalized, rows)
+    connection = dbsession.connection()
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        people = fetch_candidates(cursor, plan, pyformat=connection.dialect.name == "postgresql")
+    finally:
+        cursor.close()
+    return decide(normalized, people)
 
 
 def load_aids(dbsession: Session, person_ids: list[int]) -> dict[int, list[dict]]:
