@@ -156,7 +156,7 @@ def add_security_headers(event) -> None:
     if request.scheme == "https":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Pages and letters carry personal data: no copy in a shared or browser cache.
-    if not request.path.startswith("/static/"):
+    if not request.environ.get("PATH_INFO", "").startswith("/static/"):
         headers["Cache-Control"] = "no-store"
 
 

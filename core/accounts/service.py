@@ -6,6 +6,7 @@ exists. ``SignInResult.reason`` says what went wrong, for the audit trail only.
 """
 
 import logging
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,8 +41,13 @@ class SignInResult:
 
 
 def normalize_login(login: str) -> str:
-    """Return the stored form of a login: CRPCEN codes without spaces, e-mails in lower case."""
-    return "".join(login.split()).lower()[:MAX_LOGIN_LENGTH]
+    """Return the stored form of a login: CRPCEN codes without spaces, e-mails in lower case.
+
+    Control characters and lone surrogates are dropped, as no login contains them and
+    PostgreSQL rejects NUL in a query parameter.
+    """
+    kept = (character for character in "".join(login.split()) if unicodedata.category(character) not in ("Cc", "Cs"))
+    return "".join(kept).lower()[:MAX_LOGIN_LENGTH]
 
 
 def find_account(dbsession, login: str) -> Account | None:

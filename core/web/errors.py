@@ -7,6 +7,7 @@ accepted the terms of use go to them, so that a bookmark never shows a bare erro
 import logging
 
 from pyramid.csrf import BadCSRFOrigin, BadCSRFToken
+from pyramid.exceptions import URLDecodeError
 from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
@@ -54,6 +55,14 @@ def bad_csrf(request):
     )
 
 
+@exception_view_config(URLDecodeError, renderer=ERROR_TEMPLATE)
+def undecodable_address(request):
+    return error_page(
+        request, 400, _("Adresse invalide"),
+        _("Cette adresse contient des caractères invalides. Vérifiez le lien, ou revenez à l'accueil."),
+    )
+
+
 @exception_view_config(HTTPBadRequest, renderer=ERROR_TEMPLATE)
 def bad_request(request):
     detail = request.exception.detail
@@ -67,7 +76,7 @@ def bad_request(request):
 def server_error(request):
     # The traceback goes to the log without the request's parameters, which may hold
     # the civil status of a deceased person.
-    log.error("unexpected_error path=%s", request.path, exc_info=request.exception)
+    log.error("unexpected_error path=%s", request.environ.get("PATH_INFO", "")[:200], exc_info=request.exception)
     return error_page(
         request, 500, _("Erreur du service"),
         _("Une erreur inattendue s'est produite. Réessayez dans quelques instants ; "

@@ -12,6 +12,7 @@ from core.letters.models import Letter
 from core.search.models import Search
 from core.search.outcomes import OUTCOMES, STATUS_PENDING_REVIEW
 from core.security import PERMISSION_NOTARY
+from core.web.inputs import clean_text
 from core.web.layout import page_url
 from core.web.search_form import DATE_PATTERN
 from core.web.wording import DISPLAY_TIMEZONE
@@ -31,7 +32,7 @@ class HistoryFilters:
 
 def read_filters(params) -> tuple[HistoryFilters, dict, dict]:
     """Read the filter fields; return the filters, the values as typed, and errors per field."""
-    values = {key: " ".join(params.get(key, "").split())[:200] for key in ("nom", "du", "au", "resultat")}
+    values = {key: clean_text(params.get(key, ""))[:200] for key in ("nom", "du", "au", "resultat")}
     errors = {}
     filters = HistoryFilters(name=values["nom"])
     for key, attribute in (("du", "start"), ("au", "end")):

@@ -59,7 +59,11 @@ def navigation_for(request) -> list[Link]:
 
 
 def languages_for(request) -> list[LanguageLink]:
-    back_to = request.path_qs if request.method == "GET" else request.path
+    try:
+        back_to = request.path_qs if request.method == "GET" else request.path
+    except UnicodeDecodeError:
+        # An address with undecodable bytes: switching language leads home instead.
+        back_to = "/"
     return [
         LanguageLink(code, LANGUAGE_LABELS[code], request.route_url("language", code=code, _query={"retour": back_to}))
         for code in LANGUAGES

@@ -6,6 +6,7 @@ a 403, so that references cannot be probed.
 """
 
 import logging
+import re
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
@@ -23,10 +24,15 @@ from core.web.search_form import read_search_form
 
 log = logging.getLogger(__name__)
 
+# Search references look like DN-2026-000123; anything else cannot name a search.
+REFERENCE_PATTERN = re.compile(r"[A-Z0-9-]{1,32}")
+
 
 def find_own_search(request) -> Search:
     """Return the signed-in office's search named in the URL, or raise a 404."""
     reference = request.matchdict["reference"]
+    if not REFERENCE_PATTERN.fullmatch(reference):
+        raise HTTPNotFound()
     search = request.dbsession.scalar(
         select(Search).where(Search.reference == reference, Search.account_id == request.identity.id)
     )

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.i18n import _
+from core.web.inputs import clean_text
 
 FIELDS = (
     "usage_name",
@@ -65,7 +66,7 @@ class SearchForm:
 def read_search_form(params, today: datetime.date | None = None) -> SearchForm:
     """Read the posted fields and check them; ``errors`` maps a field to its message."""
     today = today or datetime.date.today()
-    values = {name: " ".join(str(params.get(name, "")).split()) for name in FIELDS}
+    values = {name: clean_text(params.get(name, "")) for name in FIELDS}
     form = SearchForm(values)
 
     for name, limit in MAX_LENGTHS.items():
