@@ -110,18 +110,19 @@ class RecordChecker:
 
     def _person_problem(self, record: PersonRecord) -> str | None:
         """Return why the whole record is rejected, or None."""
-        if not record.person_id or not record.person_id.strip():
+        person_id, usage_name, birth_name, first_names = (
+            record.person_id, record.usage_name, record.birth_name or "", record.first_names
+        )
+        if not person_id or not person_id.strip():
             return "identifiant de personne manquant"
-        if not _filled(record.usage_name) and not _filled(record.birth_name):
+        if not (usage_name and usage_name.strip()) and not birth_name.strip():
             return "nom manquant : ni nom d'usage ni nom de naissance"
-        if not _filled(record.first_names):
+        if not first_names or not first_names.strip():
             return "prénoms manquants"
-        for field, (label, limit) in MAX_LENGTHS.items():
-            value = getattr(record, field) or ""
+        for value, (label, limit) in zip((person_id, usage_name or "", birth_name, first_names), MAX_LENGTHS.values()):
             if len(value) > limit:
                 return f"{label} trop long ({len(value)} caractères, {limit} au plus)"
-        for field in MAX_LENGTHS:
-            if "\x00" in (getattr(record, field) or ""):
+            if "\x00" in value:
                 return "caractère nul (octet 0) dans les données : extraction corrompue"
         return self._birth_problem(record.birth_date)
 
@@ -165,10 +166,6 @@ class RecordChecker:
                 f"antérieure à sa date de début ({aid.start.isoformat()})"
             )
         return None
-
-
-def _filled(value: str | None) -> bool:
-    return bool(value and value.strip())
 
 
 def _earliest_day(birth: PartialDate) -> datetime.date:

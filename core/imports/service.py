@@ -50,14 +50,17 @@ STATUS_REFUSED = "refused"
 STATUS_DRY_RUN = "dry_run"
 STATUS_INTERRUPTED = "interrupted"
 
-# People per transaction: large enough to amortise commits, small enough to keep the
-# batch's rows (about 1 KB a person) well under the memory budget.
+# People per transaction: large enough to amortise commits, small enough that a batch
+# (an estimated 1 KB a person, records and rows) stays a small part of the memory.
 BATCH_SIZE = 10000
 
 
 @dataclass
 class ImportRequest:
-    """What to import and how; ``options`` is the connector's ``[connector.options]``."""
+    """The sources, connector options and flags of one import.
+
+    ``options`` is the connector's ``[connector.options]`` table.
+    """
 
     connector: str
     sources: list[Path]
@@ -93,7 +96,7 @@ class ImportResult:
 class ImportRefused(Exception):
     """A guard stopped the import; the register is unchanged.
 
-    ``reasons`` are one-line French messages; ``forceable`` says whether ``--force``
+    ``reasons`` are one-line French messages. ``forceable`` is True when ``--force``
     would let the import through.
     """
 

@@ -4,6 +4,11 @@ Every import writes a whole new generation of rows tagged with its ``import_id``
 single ``register_state`` row names the active generation. Switching that row is the
 only write that makes a new register visible, so a search sees one register or the
 other, never a mix, and an import that dies leaves only rows nobody reads.
+
+The generation tables (person, person_name_key, aid) carry no foreign keys. The import
+writes each generation consistent by construction and deletes it whole. Per-row
+foreign-key checks would make those bulk loads and deletes several times slower,
+because PostgreSQL runs a trigger for every row.
 """
 
 from datetime import date, datetime
@@ -69,7 +74,7 @@ class Person(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    import_id: Mapped[int] = mapped_column(ForeignKey("register_import.id", ondelete="CASCADE"))
+    import_id: Mapped[int] = mapped_column(Integer)
     person_ref: Mapped[str] = mapped_column(String(64))
     usage_name: Mapped[str] = mapped_column(String(200))
     birth_name: Mapped[str | None] = mapped_column(String(200))
@@ -80,7 +85,9 @@ class Person(Base):
     birth_day: Mapped[int] = mapped_column(SmallInteger, default=0)
     first_name_keys: Mapped[str] = mapped_column(String(300), default="")
 
-    aids: Mapped[list["Aid"]] = relationship(back_populates="person", lazy="selectin")
+    aids: Mapped[list["Aid"]] = relationship(
+        back_populates="person", lazy="selectin", primaryjoin="Person.id == foreign(Aid.person_id)"
+    )
 
     @property
     def birth_date(self) -> date | None:
@@ -107,9 +114,7 @@ class PersonNameKey(Base):
         ),
     )
 
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     name_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     birth_year: Mapped[int] = mapped_column(SmallInteger)
     # No default on purpose: a row written without the person's date would be searched
@@ -125,13 +130,11 @@ class Aid(Base):
     __tablename__ = "aid"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("person.id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), index=True)
     import_id: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(64))
     label: Mapped[str | None] = mapped_column(String(200))
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
 
-    person: Mapped[Person] = relationship(back_populates="aids")
+    person: Mapped[Person] = relationship(back_populates="aids", primaryjoin="foreign(Aid.person_id) == Person.id")

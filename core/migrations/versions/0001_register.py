@@ -45,7 +45,6 @@ def upgrade() -> None:
     sa.Column('birth_month', sa.SmallInteger(), nullable=False),
     sa.Column('birth_day', sa.SmallInteger(), nullable=False),
     sa.Column('first_name_keys', sa.String(length=300), nullable=False),
-    sa.ForeignKeyConstraint(['import_id'], ['register_import.id'], name=op.f('fk_person_import_id_register_import'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person')),
     sa.UniqueConstraint('import_id', 'person_ref', name=op.f('uq_person_import_id_person_ref'))
     )
@@ -67,7 +66,6 @@ def upgrade() -> None:
     sa.Column('label', sa.String(length=200), nullable=True),
     sa.Column('start_date', sa.Date(), nullable=True),
     sa.Column('end_date', sa.Date(), nullable=True),
-    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_aid_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_aid'))
     )
     with op.batch_alter_table('aid', schema=None) as batch_op:
@@ -80,7 +78,6 @@ def upgrade() -> None:
     sa.Column('birth_month', sa.SmallInteger(), nullable=False),
     sa.Column('birth_day', sa.SmallInteger(), nullable=False),
     sa.Column('import_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_person_name_key_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('person_id', 'name_key', name=op.f('pk_person_name_key'))
     )
     with op.batch_alter_table('person_name_key', schema=None) as batch_op:
