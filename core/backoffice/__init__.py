@@ -1,8 +1,8 @@
 """Back office: doubtful cases, accounts, imports, statistics, audit, letter previews.
 
 Every page is under ``/bureau`` and states ``PERMISSION_STAFF`` (agents and
-administrators) or ``PERMISSION_ADMIN``; notary offices get a 403 and anonymous users
-are sent to the sign-in page by the shared forbidden view.
+administrators) or ``PERMISSION_ADMIN``. Notary offices get a 403, and the shared
+forbidden view sends anonymous users to the sign-in page.
 """
 
 from core.i18n import _

@@ -3,7 +3,7 @@
 A decision is one transaction: claim the search with a conditional UPDATE
 (``pending_review`` → ``answered``), record the decision, render the letter of the
 final outcome and queue its e-mail. Two agents deciding the same case both run the
-UPDATE, and the database lets only the first one change the row; the second gets
+UPDATE, but the database lets only the first one change the row. The second gets
 ``CaseAlreadyDecided`` and its transaction is rolled back.
 """
 
@@ -29,7 +29,7 @@ MAX_NOTE_LENGTH = 2000
 
 
 class CaseAlreadyDecided(Exception):
-    """Another agent decided this case first; the French message says so."""
+    """Another agent decided this case first; the message (French) tells the agent."""
 
     def __init__(self, reference: str):
         super().__init__(
@@ -71,8 +71,8 @@ def recent_decisions(dbsession, limit: int = 20) -> list[tuple[CaseDecision, Sea
 def snapshot_person(candidate: SearchCandidate):
     """Return the candidate as it was when searched, with aids as ``decide_outcome_for_person`` reads them.
 
-    The snapshot is used rather than the current register because it is what the agent
-    sees on the case page, and the register generation searched may be gone.
+    The snapshot is used rather than the current register because the case page shows
+    it to the agent, and the register generation searched may be gone.
     """
     aids = [
         SimpleNamespace(code=aid["code"], end_date=date.fromisoformat(aid["end"]) if aid.get("end") else None)
@@ -91,7 +91,7 @@ def decide_case(
     request=None,
     now: datetime | None = None,
 ) -> CaseDecision:
-    """Settle ``search`` with the chosen candidate (or nobody when ``candidate_id`` is None).
+    """Settle ``search`` with the chosen candidate (or no one when ``candidate_id`` is None).
 
     :raises ValueError: when ``candidate_id`` is not one of the search's candidates.
     :raises CaseAlreadyDecided: when the search is no longer pending.

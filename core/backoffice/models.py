@@ -9,7 +9,7 @@ from core.db import Base
 
 
 class CaseDecision(Base):
-    """An agent's decision on a doubtful search: the person chosen, or nobody.
+    """An agent's decision on a doubtful search: the person chosen, or none.
 
     ``search_id`` is unique, so a search is decided once. ``chosen_person_ref`` keeps
     the register's own id of the person, because the candidate rows are removed by

@@ -5,7 +5,7 @@ from datetime import date
 from core.backoffice.stats import Period, default_period
 from core.i18n import _
 
-# Beyond this, a statistics page would count decades of months; nobody needs it.
+# A longer period would list hundreds of months on one page.
 MAX_PERIOD_DAYS = 10 * 366
 
 

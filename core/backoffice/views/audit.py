@@ -13,7 +13,7 @@ from core.i18n import _
 from core.security import PERMISSION_ADMIN
 
 PAGE_SIZE = 100
-# An export larger than this is cut; the page says so and asks for a narrower filter.
+# An export stops at this many events, newest first; the page asks for a narrower filter beyond it.
 MAX_EXPORT_ROWS = 100_000
 CSV_HEADERS = [_("Date (UTC)"), _("Action"), _("Compte"), _("Identifiant"), _("Rôle"), _("Adresse IP"),
                _("Objet"), _("Identifiant de l'objet"), _("Détails")]

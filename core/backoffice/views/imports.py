@@ -133,7 +133,7 @@ def _save_uploads(uploads, folder: Path) -> list[Path]:
 
 
 def _run(request, connector: str, sources: list[Path]) -> dict:
-    """Run the import and return what the page says about it."""
+    """Run the import and return the outcome the page shows."""
     departement = request.registry["departement"]
     import_request = ImportRequest(
         connector=connector,

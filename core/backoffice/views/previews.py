@@ -1,8 +1,8 @@
 """Letters and branding preview: each of the four letters with sample data.
 
-The Département's TOML file is read again on every request, so an administrator sees
-a change of the letterhead or of the templates before the service restarts and
-notaries receive it.
+The Département's TOML file is read again on every request, so a change of the
+letterhead or of the templates shows here before the service restarts and notaries
+receive it.
 """
 
 import logging

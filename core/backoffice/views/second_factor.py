@@ -2,8 +2,9 @@
 
 After a correct password, the sign-in view stores the account id under
 ``PENDING_SECOND_FACTOR_KEY`` and redirects here. An account that must use TOTP but has
-no secret yet enrols on this same page: it sees a new secret and its ``otpauth://``
-URI, and the first valid code both proves the app works and completes the sign-in.
+no secret yet enrols on this same page. The page shows a new secret and its
+``otpauth://`` URI, and the first valid code both proves the app works and completes
+the sign-in.
 """
 
 import logging
