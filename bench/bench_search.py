@@ -22,7 +22,6 @@ import csv
 import os
 import random
 import resource
-import statistics
 import sys
 import time
 from pathlib import Path

@@ -4,7 +4,8 @@ Two lookups run in one statement, both on the active register generation:
 
 - by surname key (``ix_person_name_key_lookup``): every key of the typed names, with
   the typed birth date and each of its typo variants (one digit wrong, day and month
-  swapped), plus the register's partial forms of that date (month or day unknown);
+  swapped). The register's partial forms of that date (month or day unknown) are
+  probed too.
 - by birth date (``ix_person_birth``): the typed date and its swapped form, restricted
   to people sharing one typed given name, so that a typo in the surname is still found.
 
@@ -165,6 +166,8 @@ def _date_lookup(parameters: dict, birth: PartialDate, given_words: list[str]) -
 
 
 def _partial_date_lookup(parameters: dict, key_names: list[str], birth: PartialDate) -> str:
+    # NOTE: a partial typed date with a typo in the surname finds nobody, because there
+    # is no exact date to probe ix_person_birth with. Both at once are two variations.
     parameters.update(by=birth.year, bm=birth.month)
     month_filter = " AND k.birth_month IN (:bm, 0)" if birth.month else ""
     return (

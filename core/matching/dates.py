@@ -9,7 +9,7 @@ import functools
 
 from core.connectors.records import PartialDate
 
-# Birth years outside this range are not probed: nobody born earlier is alive, and the
+# Birth years before this one are not probed, because such people died long ago. The
 # upper bound is the current year.
 MIN_BIRTH_YEAR = 1850
 

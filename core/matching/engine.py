@@ -1,9 +1,9 @@
 """Matching a query against the register: find candidates, assess each one, decide.
 
-The decision follows the rule of the four answers: exactly one person identified on
-every part (up to cosmetic differences) and nobody else possible gives an automatic
-answer; nobody possible gives "unknown"; anything else (several people, a typo-level or
-partial match) is a doubt for an agent.
+The decision follows the rule of the four outcomes. Exactly one person identified on
+every part (up to cosmetic differences), with no other possible person, gives an
+automatic outcome from their aids. No possible person gives "unknown". Anything else
+(several people, a typo-level or partial match) is a doubt for an agent.
 """
 
 from dataclasses import dataclass, field

@@ -17,7 +17,6 @@ import sys
 import tempfile
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -227,7 +226,7 @@ def _vary(kind: str, person: dict, draw: random.Random) -> dict | None:
 
 
 class _RegisterIndex:
-    """Who in the register shares a surname key and a birth year, to label other-people cases."""
+    """An index of register people by surname key and birth year, to label absent-people cases."""
 
     def __init__(self, people: list[dict]):
         self.by_key_year = defaultdict(list)

@@ -1,6 +1,6 @@
 """Writing synthetic people straight into a register generation, for tests and benchmarks.
 
-The real way in is ``dn import`` through a connector; this loader skips the file and
+The real way in is ``dn import`` through a connector. This loader skips the file and
 the checks, so that a quality run or a benchmark builds a large register in seconds.
 It computes the same keys as the import (see core.matching.normalize).
 """

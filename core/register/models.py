@@ -101,7 +101,7 @@ class PersonNameKey(Base):
 
     Each person has one row per distinct key among its usage and birth names, with and
     without leading particles (DE, D', LE …), so that most people have one or two rows.
-    The row repeats the person's whole birth date (month and day 0 when unknown): a
+    The row repeats the person's whole birth date (month and day 0 when unknown). A
     search probes the exact date and its typo variants (one digit wrong, day and month
     swapped) in this index alone, because a frequent surname has thousands of people.
     """

@@ -1,10 +1,11 @@
 """Searching many queries at once (``dn search --batch``), fast enough for whole files.
 
 Each query is matched like a single search and recorded the same way, channel 'batch'
-and no account (the command line has no signed-in user). To keep the rate high the
-active register is read once, lookups go through the raw driver cursor, the aids of
-all identified people of a chunk are read in one statement, and rows are written with
-executemany and committed chunk by chunk.
+and no account (the command line has no signed-in user).
+
+To keep the rate high, the active register is read once and lookups go through the
+raw driver cursor. The aids of all identified people of a chunk are read in one
+statement, and rows are written with executemany and committed chunk by chunk.
 """
 
 import datetime

@@ -53,8 +53,8 @@ def utcnow() -> datetime.datetime:
 def make_reference(created_at: datetime.datetime, search_id: int) -> str:
     """Return the human-readable reference of a search: DN-<year>-<id on 6 digits>.
 
-    The sequence is the row id, unique on every database without a lock; it runs on
-    from one year to the next rather than restarting at 1.
+    The sequence is the row id, which is unique on every database without a lock. It
+    runs on from one year to the next rather than restarting at 1.
     """
     return f"{REFERENCE_PREFIX}-{created_at.year}-{search_id:06d}"
 
@@ -81,8 +81,8 @@ def decide_outcome(
 
     Any recoverable aid gives ``recoverable_aid``. Otherwise an aid with a risk of
     overpayment still open on the death date (no end date, or ending on or after it)
-    gives ``possible_overpayment``; without a death date, one still open today does.
-    Otherwise ``unknown``.
+    gives ``possible_overpayment``. Without a death date, an aid still open today does.
+    Otherwise the outcome is ``unknown``.
     """
     aids = list(aids)
     if any(code in categories.recoverable for code, _ in aids):

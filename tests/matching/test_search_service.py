@@ -124,3 +124,22 @@ def test_decide_outcome_rules(departement):
     today = datetime.date(2024, 5, 1)
     assert decide_outcome([("PCH", datetime.date(2024, 6, 1))], categories, None, today=today) == "possible_overpayment"
     assert decide_outcome([("PCH", datetime.date(2024, 4, 1))], categories, None, today=today) == "unknown"
+
+
+def test_references_unique_under_concurrency(session_factory, register, departement):
+    from concurrent.futures import ThreadPoolExecutor
+
+    query = parse_query({"usage_name": "Martin", "first_names": "Louise", "birth_date": "17/05/1931"})
+
+    def search_five(_):
+        references = []
+        for _ in range(5):
+            with session_factory() as dbsession:
+                references.append(run_search(dbsession, departement, query, account_id=None, channel="web").reference)
+                dbsession.commit()
+        return references
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        references = [reference for batch in pool.map(search_five, range(4)) for reference in batch]
+    assert len(references) == 20
+    assert len(set(references)) == 20
