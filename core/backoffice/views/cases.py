@@ -118,11 +118,13 @@ def case_decide(request):
     try:
         cases.decide_case(request.dbsession, request.registry["departement"], search,
                           agent=request.identity, candidate_id=candidate_id, request=request)
-    except cases.CaseAlreadyDecided as error:
+    except cases.CaseAlreadyDecided:
         # Nothing was written: reload the search to show the other agent's decision.
         request.dbsession.expire_all()
         request.response.status = 409
-        return case_page(request, get_case(request), message=str(error))
+        message = _("Le cas ${reference} vient d'être tranché par un autre agent : votre décision n'a pas été "
+                    "enregistrée. Consultez la décision ci-dessous.", mapping={"reference": search.reference})
+        return case_page(request, get_case(request), message=message)
     except (LetterRenderingError, ConfigurationError) as error:
         # Dooming the transaction rolls back the claim too, so the case stays pending.
         request.tm.doom()

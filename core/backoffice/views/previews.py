@@ -11,6 +11,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from core.i18n import _
 from core.letters.branding import load_branding
 from core.letters.render import OUTCOMES, LetterRenderingError
 from core.letters.service import render_sample_letter
@@ -49,7 +50,7 @@ def preview_pdf(request):
         log.warning("letter_preview_failed outcome=%s error=%s", outcome, type(error).__name__)
         request.response.status = 500
         request.override_renderer = "core:web/templates/error.pt"
-        return {"title": "Aperçu impossible", "message": str(error)}
+        return {"title": _("Aperçu impossible"), "message": str(error)}
     response = Response(body=pdf, content_type="application/pdf")
     response.content_disposition = f'inline; filename="apercu-{outcome}.pdf"'
     return response
