@@ -1,0 +1,263 @@
+"""Benchmark ``dn import`` against each database's own bulk load of the same file.
+
+For each database and file size, in the same run:
+
+- ``dn import`` of a synthetic csv_generic extraction into an empty register, then a
+  second time, replacing that register (the daily case), each in its own process whose
+  peak resident memory is read from the kernel (``wait4``);
+- the database's raw bulk load of the same file into a plain table without indexes:
+  ``sqlite3`` ``.import``, and PostgreSQL ``COPY`` through ``psql \\copy``;
+- the csv_generic connector alone reading the file, which shows how much of an
+  import's time goes to parsing the CSV.
+
+Usage (from the repository root)::
+
+    python bench/bench_import.py                        # 1,000,000 and 250,000 rows, both databases
+    python bench/bench_import.py --rows 20000 --also-rows 0 --repeat 1 --backends sqlite
+
+Extractions are cached under bench/data/ (gitignored). PostgreSQL runs in a throwaway
+database on the server of ``NOTAIRES_TEST_POSTGRESQL_URL`` (default: the local server,
+trust auth), dropped at the end.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from core.db import make_engine  # noqa: E402
+from core.migrations import upgrade_to_head  # noqa: E402
+from core.sampledata import EXTRACTION_COLUMNS, write_extraction  # noqa: E402
+
+DATA_DIR = REPO_ROOT / "bench" / "data"
+POSTGRESQL_ADMIN_URL = os.environ.get(
+    "NOTAIRES_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+RAW_TABLE = "raw_extraction (" + ", ".join(f"{column} TEXT" for column in EXTRACTION_COLUMNS) + ")"
+
+
+@dataclass
+class Run:
+    """The measures of one repetition for one database and one file size."""
+
+    import_seconds: float
+    reimport_seconds: float
+    peak_rss_mb: float
+    raw_seconds: float
+
+
+@dataclass
+class Series:
+    backend: str
+    rows: int
+    people: int = 0
+    runs: list[Run] = field(default_factory=list)
+
+    def median(self, name: str) -> float:
+        return statistics.median(getattr(run, name) for run in self.runs)
+
+
+def extraction(rows: int, seed: int) -> tuple[Path, int]:
+    """Return the cached extraction of ``rows`` data rows and its number of people."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / f"import-{rows}-seed{seed}.csv"
+    people_file = path.with_suffix(".people")
+    if not path.exists() or not people_file.exists():
+        print(f"writing {path} …", flush=True)
+        counts = write_extraction(path, rows, seed=seed, unit="rows")
+        people_file.write_text(str(counts["people"]))
+    return path, int(people_file.read_text())
+
+
+# -------------------------------------------------------------------------
+# Throwaway databases
+# -------------------------------------------------------------------------
+
+
+class SQLiteDatabase:
+    name = "sqlite"
+
+    def __init__(self, folder: Path):
+        self.path = folder / f"bench-{uuid.uuid4().hex[:8]}.sqlite"
+        self.url = f"sqlite:///{self.path}"
+
+    def raw_load(self, csv_path: Path) -> float:
+        """Time sqlite3's own CSV import of the file into a plain table."""
+        raw = self.path.with_name(self.path.stem + "-raw.sqlite")
+        script = f"CREATE TABLE {RAW_TABLE};\n.mode csv\n.separator ;\n.import --skip 1 {csv_path} raw_extraction\n"
+        started = time.perf_counter()
+        subprocess.run(["sqlite3", str(raw)], input=script, text=True, check=True)
+        seconds = time.perf_counter() - started
+        raw.unlink()
+        return seconds
+
+    def drop(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-import.lock"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+
+class PostgreSQLDatabase:
+    name = "postgresql"
+
+    def __init__(self, folder: Path):
+        self.admin = create_engine(POSTGRESQL_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        self.database = f"dn_bench_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.database}"'))
+        url = make_url(POSTGRESQL_ADMIN_URL).set(database=self.database)
+        self.url = url.render_as_string(hide_password=False)
+        # psql takes a libpq URL, without SQLAlchemy's "+driver".
+        self.libpq_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def raw_load(self, csv_path: Path) -> float:
+        """Time PostgreSQL's COPY of the file into a plain table, through psql."""
+        subprocess.run(["psql", "-q", self.libpq_url, "-c", f"CREATE TABLE {RAW_TABLE}"], check=True)
+        copy = f"\\copy raw_extraction FROM '{csv_path}' WITH (FORMAT csv, DELIMITER ';', HEADER true)"
+        started = time.perf_counter()
+        subprocess.run(["psql", "-q", self.libpq_url, "-c", copy], check=True)
+        seconds = time.perf_counter() - started
+        subprocess.run(["psql", "-q", self.libpq_url, "-c", "DROP TABLE raw_extraction"], check=True)
+        return seconds
+
+    def drop(self) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+# -------------------------------------------------------------------------
+# Measures
+# -------------------------------------------------------------------------
+
+
+def write_ini(folder: Path, database_url: str) -> Path:
+    source = (REPO_ROOT / "config" / "demo.ini").read_text(encoding="utf-8")
+    source = source.replace("sqlalchemy.url = sqlite:///%(here)s/../var/demo.sqlite", f"sqlalchemy.url = {database_url}")
+    source = source.replace("%(here)s/departements/demo.toml", str(REPO_ROOT / "config" / "departements" / "demo.toml"))
+    path = folder / f"bench-{uuid.uuid4().hex[:8]}.ini"
+    path.write_text(source, encoding="utf-8")
+    return path
+
+
+def timed_import(ini: Path, csv_path: Path, folder: Path) -> tuple[float, float]:
+    """Run ``dn import`` in a child process; return (seconds, peak resident memory in MB)."""
+    command = [sys.executable, "-m", "core.cli", "import", str(ini), "csv_generic", str(csv_path)]
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    with (folder / "import.log").open("w") as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # wait4 returns the resource usage of this child alone, unlike RUSAGE_CHILDREN.
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"dn import failed ({process.returncode}); see {folder / 'import.log'}")
+    # Linux reports ru_maxrss in kilobytes.
+    return seconds, usage.ru_maxrss / 1024
+
+
+READ_ONLY_SCRIPT = """
+import sys
+from pathlib import Path
+from core.connectors import ConnectorManager
+for record in ConnectorManager().read("csv_generic", [Path(sys.argv[1])], {"encoding": "utf-8", "delimiter": ";"}):
+    pass
+"""
+
+
+def timed_read(csv_path: Path) -> float:
+    """Time the csv_generic connector alone reading the file, with no check and no database."""
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", READ_ONLY_SCRIPT, str(csv_path)], env=env, check=True)
+    return time.perf_counter() - started
+
+
+def measure(backend: str, csv_path: Path, folder: Path) -> Run:
+    database = SQLiteDatabase(folder) if backend == "sqlite" else PostgreSQLDatabase(folder)
+    try:
+        engine = make_engine({"sqlalchemy.url": database.url})
+        upgrade_to_head(engine)
+        engine.dispose()
+        ini = write_ini(folder, database.url)
+        first_seconds, first_rss = timed_import(ini, csv_path, folder)
+        second_seconds, second_rss = timed_import(ini, csv_path, folder)
+        raw_seconds = database.raw_load(csv_path)
+    finally:
+        database.drop()
+    return Run(first_seconds, second_seconds, max(first_rss, second_rss), raw_seconds)
+
+
+def report(series: list[Series]) -> str:
+    header = (
+        "| database | rows | people | import (s) | rows/s | re-import (s) | peak RSS (MB) "
+        "| raw bulk load (s) | import / raw |"
+    )
+    lines = [header, "|" + "---|" * 9]
+    for item in series:
+        import_seconds = item.median("import_seconds")
+        raw_seconds = item.median("raw_seconds")
+        lines.append(
+            f"| {item.backend} | {item.rows:,} | {item.people:,} | {import_seconds:.1f} "
+            f"| {item.rows / import_seconds:,.0f} | {item.median('reimport_seconds'):.1f} "
+            f"| {max(run.peak_rss_mb for run in item.runs):.0f} | {raw_seconds:.1f} "
+            f"| {import_seconds / raw_seconds:.1f}× |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark dn import against the databases' own bulk loads.")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="data rows of the main extraction (default 1,000,000)")
+    parser.add_argument(
+        "--also-rows", type=int, default=250_000,
+        help="data rows of a second, smaller extraction, to show that memory stays flat (0: none; default 250,000)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions per database and size; medians are printed (default 3)")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql (default both)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic extraction (default 0)")
+    args = parser.parse_args(argv)
+    if not shutil.which("sqlite3") or not shutil.which("psql"):
+        sys.exit("The sqlite3 and psql command-line tools are needed for the raw bulk loads.")
+
+    sizes = [size for size in (args.also_rows, args.rows) if size > 0]
+    series = []
+    with tempfile.TemporaryDirectory(prefix="dn-bench-import-") as folder:
+        for backend in args.backends.split(","):
+            for rows in sizes:
+                csv_path, people = extraction(rows, args.seed)
+                item = Series(backend, rows, people)
+                for repetition in range(args.repeat):
+                    run = measure(backend, csv_path, Path(folder))
+                    item.runs.append(run)
+                    print(
+                        f"{backend} {rows:,} rows, run {repetition + 1}: import {run.import_seconds:.1f} s, "
+                        f"re-import {run.reimport_seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB, "
+                        f"raw {run.raw_seconds:.1f} s",
+                        flush=True,
+                    )
+                series.append(item)
+        reads = {rows: statistics.median(timed_read(extraction(rows, args.seed)[0]) for _ in range(args.repeat)) for rows in sizes}
+    print()
+    print(report(series))
+    print()
+    for rows, seconds in reads.items():
+        print(f"csv_generic reading {rows:,} rows alone (no checks, no database): {seconds:.1f} s (median)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
