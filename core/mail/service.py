@@ -20,7 +20,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from email.utils import make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from pyramid_mailer.message import Attachment, Message
 from sqlalchemy import select, update
@@ -328,7 +328,13 @@ def build_message(session: Session, mail: OutgoingMail, default_sender: str | No
         sender=sender,
         recipients=mail.recipient_list,
         body=mail.body,
-        extra_headers={"Message-ID": mail.message_id},
+        extra_headers={
+            "Message-ID": mail.message_id,
+            # RFC 5322 requires a Date; pyramid_mailer 0.15 does not add one.
+            "Date": format_datetime(mail.created_at.replace(tzinfo=timezone.utc)),
+            # RFC 3834: an automatic message, so that vacation responders stay quiet.
+            "Auto-Submitted": "auto-generated",
+        },
         attachments=[_message_attachment(session, item) for item in mail.attachments],
     )
 

@@ -89,6 +89,9 @@ def test_mail_sent_after_request_commit(mail_app, smtp_server, session_factory):
     assert received[0].text().strip() == "Corps du message."
     assert received[0].attachments() == [("note.txt", "text/plain", b"bonjour")]
     assert {str(mail.message["Message-ID"]) for mail in received} == {mail.message_id for mail in mails}
+    assert received[0].message["Auto-Submitted"] == "auto-generated"
+    assert received[0].message["Date"].datetime.tzinfo is not None
+    assert abs(received[0].message["Date"].datetime.replace(tzinfo=None) - mails[0].created_at) < timedelta(seconds=1)
 
 
 def test_mail_of_aborted_request_never_sent(mail_app, smtp_server, session_factory):
