@@ -72,8 +72,9 @@ def _typo_tolerance(first: str, second: str) -> int:
     return 2 if min(len(first), len(second)) >= LONG_NAME_LENGTH else 1
 
 
-def _significant_words(folded: str) -> set[str]:
-    return {word for word in folded.split() if word not in PARTICLES and len(word) > 1}
+@functools.lru_cache(maxsize=65536)
+def _significant_words(folded: str) -> frozenset[str]:
+    return frozenset(word for word in folded.split() if word not in PARTICLES and len(word) > 1)
 
 
 def _compare_two_surnames(typed: str, stored: str, field: str) -> PartComparison:

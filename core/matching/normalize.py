@@ -6,6 +6,7 @@ disappear here, so that they never reach the scoring. The import stores
 for every person, and searches compute the same keys from what the notary typed.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -45,7 +46,8 @@ def name_root(text: str | None) -> str:
     return "".join(words)
 
 
-def folded_surname_keys(folded: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def folded_surname_keys(folded: str) -> tuple[str, ...]:
     """Return the key of a folded surname, then one key per leading particle dropped.
 
     DE LA FONTAINE gives DELAFONTAINE, LAFONTAINE and FONTAINE, so that a notary who
@@ -56,7 +58,7 @@ def folded_surname_keys(folded: str) -> list[str]:
     while len(words) > 1 and words[0] in PARTICLES:
         words = words[1:]
         keys.append("".join(words))
-    return keys
+    return tuple(keys)
 
 
 def surname_keys(*names: str | None) -> set[str]:

@@ -13,16 +13,17 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, literal, literal_column, select, update
 from sqlalchemy.engine import Connection
 
-from core.matching.candidates import fetch_candidates, plan_lookup, query_keys
+from core.matching.candidates import CandidateRow, LookupPlan, fetch_candidates, plan_lookup, pyformat_sql, query_keys
 from core.matching.engine import MatchResult, NormalizedQuery, decide
 from core.register.models import Aid, RegisterState
 from core.search import outcomes
 from core.search.models import Search, SearchCandidate
 from core.search.query import QueryError, SearchQuery, parse_query
 from core.search.service import (
+    REFERENCE_PREFIX,
     RegisterNotLoaded,
     aid_pairs,
     decide_outcome,
@@ -65,7 +66,7 @@ class _Pending:
 
     query_id: str
     query: SearchQuery
-    result: MatchResult
+    result: MatchResult | None
 
 
 class BatchSearcher:
@@ -93,19 +94,21 @@ class BatchSearcher:
             yield from self._run_chunk(chunk)
 
     def _run_chunk(self, rows: list[dict]) -> list[BatchResult]:
-        results: list[BatchResult | _Pending] = []
-        cursor = self._driver.cursor()
-        try:
-            for row in rows:
-                results.append(self._match_row(cursor, row))
-        finally:
-            cursor.close()
+        results: list[BatchResult | _Pending] = [self._parse_row(row) for row in rows]
         pending = [item for item in results if isinstance(item, _Pending)]
+        plans = [self._plan(entry.query) for entry in pending]
+        if self._pyformat:
+            found = self._fetch_pipelined([plan for _, plan in plans])
+        else:
+            found = self._fetch_one_by_one([plan for _, plan in plans])
+        for entry, (normalized, _), people in zip(pending, plans, found):
+            entry.result = decide(normalized, people)
+
         written = self._record(pending)
         self.connection.commit()
         return [written[id(item)] if isinstance(item, _Pending) else item for item in results]
 
-    def _match_row(self, cursor, row: dict) -> BatchResult | _Pending:
+    def _parse_row(self, row: dict) -> BatchResult | _Pending:
         query_id = (row.get("query_id") or "").strip()
         if row.get("_error"):
             return BatchResult(query_id, OUTCOME_ERROR, reason=f"Ligne mal formée : {row['_error']}.")
@@ -114,12 +117,51 @@ class BatchSearcher:
             query = parse_query(fields)
         except QueryError as error:
             return BatchResult(query_id, OUTCOME_ERROR, reason=str(error))
-        return _Pending(query_id, query, self.match(cursor, query))
+        return _Pending(query_id, query, None)
+
+    def _plan(self, query: SearchQuery) -> tuple[NormalizedQuery, LookupPlan]:
+        normalized = NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date)
+        plan = plan_lookup(
+            self.import_id, query_keys(normalized.surnames), normalized.given_names, normalized.birth,
+            arrays=self._pyformat,
+        )
+        return normalized, plan
+
+    def _fetch_one_by_one(self, plans: list[LookupPlan]) -> list[list[CandidateRow]]:
+        cursor = self._driver.cursor()
+        try:
+            return [fetch_candidates(cursor, plan, pyformat=False) for plan in plans]
+        finally:
+            cursor.close()
+
+    def _fetch_pipelined(self, plans: list[LookupPlan]) -> list[list[CandidateRow]]:
+        """Send every lookup of the chunk before reading any result (psycopg pipeline mode).
+
+        One round trip per chunk instead of two per query: on PostgreSQL the wait for each
+        reply cost more than the lookup itself.
+        """
+        cursors = []
+        with self._driver.pipeline():
+            for plan in plans:
+                query_cursors = []
+                for sql in plan.statements:
+                    cursor = self._driver.cursor()
+                    cursor.execute(pyformat_sql(sql), plan.parameters, prepare=True)
+                    query_cursors.append(cursor)
+                cursors.append(query_cursors)
+        found = []
+        for query_cursors in cursors:
+            people = {}
+            for cursor in query_cursors:
+                for row in cursor.fetchall():
+                    people.setdefault(row[0], row)
+                cursor.close()
+            found.append([CandidateRow(*row) for row in people.values()])
+        return found
 
     def match(self, cursor, query: SearchQuery) -> MatchResult:
-        """Find and assess the candidates of ``query`` with a raw driver cursor."""
-        normalized = NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date)
-        plan = plan_lookup(self.import_id, query_keys(normalized.surnames), normalized.given_names, normalized.birth)
+        """Find and assess the candidates of one query with a raw driver cursor."""
+        normalized, plan = self._plan(query)
         return decide(normalized, fetch_candidates(cursor, plan, pyformat=self._pyformat))
 
     # --- writing ---------------------------------------------------------------------
@@ -143,10 +185,7 @@ class BatchSearcher:
         ).scalars().all()
 
         references = [make_reference(created_at, search_id) for search_id in ids]
-        self.connection.execute(
-            update(Search).where(Search.id == bindparam("search_id")).values(reference=bindparam("ref")),
-            [{"search_id": search_id, "ref": reference} for search_id, reference in zip(ids, references)],
-        )
+        self._set_references(ids, created_at)
         candidate_rows = []
         for entry, search_id in zip(pending, ids):
             candidate_rows.extend(_candidate_rows(entry, search_id, aids, categories))
@@ -163,6 +202,19 @@ class BatchSearcher:
             )
         log.info("search.batch_chunk import_id=%s searches=%d first=%s", self.import_id, len(ids), references[0])
         return written
+
+    def _set_references(self, ids: list[int], created_at: datetime.datetime) -> None:
+        """Set the reference of new searches in one statement (see make_reference)."""
+        prefix = f"{REFERENCE_PREFIX}-{created_at.year}-"
+        if self._pyformat:
+            formatted = "lpad(CAST(id AS text), 6, '0')"
+        else:
+            formatted = "printf('%06d', id)"
+        self.connection.execute(
+            update(Search)
+            .where(Search.id.in_(ids))
+            .values(reference=literal(prefix) + literal_column(formatted))
+        )
 
     def _load_aids(self, person_ids: list[int]) -> dict[int, list[dict]]:
         aids = {person_id: [] for person_id in person_ids}

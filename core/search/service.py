@@ -110,11 +110,14 @@ def decide_outcome_for_person(person, departement: DepartementConfig, death_date
 def match_query(dbsession: Session, import_id: int, query: SearchQuery) -> MatchResult:
     """Find and assess the candidates of ``query`` in register generation ``import_id``."""
     normalized = NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date)
-    plan = plan_lookup(import_id, query_keys(normalized.surnames), normalized.given_names, normalized.birth)
     connection = dbsession.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    plan = plan_lookup(
+        import_id, query_keys(normalized.surnames), normalized.given_names, normalized.birth, arrays=postgresql
+    )
     cursor = connection.connection.driver_connection.cursor()
     try:
-        people = fetch_candidates(cursor, plan, pyformat=connection.dialect.name == "postgresql")
+        people = fetch_candidates(cursor, plan, pyformat=postgresql)
     finally:
         cursor.close()
     return decide(normalized, people)
