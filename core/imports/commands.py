@@ -199,16 +199,18 @@ def _seconds(value: float) -> str:
 
 
 class _progress_bar:
-    """A tqdm bar of lines read, on standard error, only when that is a terminal."""
+    """A tqdm bar of lines read, on standard error, only when that is a terminal.
+
+    The bar starts at the first batch written, below the log lines of the start.
+    """
 
     def __enter__(self):
         self.bar = None
-        if sys.stderr.isatty():
-            self.bar = tqdm(desc="Import", unit=" lignes", unit_scale=True, file=sys.stderr, leave=False)
-            return self.update
-        return None
+        return self.update if sys.stderr.isatty() else None
 
     def update(self, lines: int) -> None:
+        if self.bar is None:
+            self.bar = tqdm(desc="Import", unit=" lignes", unit_scale=True, file=sys.stderr, leave=False)
         self.bar.update(lines - self.bar.n)
 
     def __exit__(self, *exc_info) -> None:

@@ -2,7 +2,7 @@
 
 The lock dies with the process that holds it, even under ``kill -9``: a file lock
 (``flock``) next to an SQLite database, a session advisory lock on PostgreSQL, which the
-server drops when the connection closes. So an import that finds the lock free knows
+server drops when the connection closes. So an import that finds the lock free can conclude
 that every import still marked "running" is dead.
 """
 
@@ -31,8 +31,13 @@ class ImportBusyError(RuntimeError):
 
 
 @contextlib.contextmanager
-def import_lock(engine: Engine, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """Hold the database's import lock for the ``with`` block, or raise ImportBusyError."""
+def import_lock(engine: Engine, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the database's import lock for the ``with`` block, or raise ImportBusyError.
+
+    Waits up to ``wait_seconds`` (default :data:`LOCK_WAIT_SECONDS`) for another import to end.
+    """
+    if wait_seconds is None:
+        wait_seconds = LOCK_WAIT_SECONDS
     if engine.dialect.name == "postgresql":
         with _advisory_lock(engine, wait_seconds):
             yield

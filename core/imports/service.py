@@ -465,7 +465,7 @@ def _failure_message(error: BaseException) -> str:
     Database errors may quote a row's values, names included, so only their type shows.
     """
     if isinstance(error, KeyboardInterrupt):
-        return "import interrompu (Ctrl-C) : le registre précédent est resté actif"
+        return "import interrompu (Ctrl-C)"
     if isinstance(error, OSError):
         return f"erreur de lecture ou d'écriture de fichier ({error.strerror or type(error).__name__}) : {error.filename or ''}".rstrip(" :")
-    return f"erreur inattendue ({type(error).__name__}) : le registre précédent est resté actif"
+    return f"erreur inattendue ({type(error).__name__})"

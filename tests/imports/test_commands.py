@@ -158,3 +158,15 @@ def test_sample_data_bad_output_folder(dn, demo_ini, tmp_path):
 
     assert status == 2
     assert "dossier introuvable" in err
+
+
+def test_report_dir_setting(dn, demo_ini, tmp_path):
+    reports = tmp_path / "rapports"
+    source = demo_ini.read_text(encoding="utf-8")
+    demo_ini.write_text(source.replace("[app:main]\n", f"[app:main]\nimports.report_dir = {reports}\n"), encoding="utf-8")
+
+    status, out, err = dn("import", demo_ini, "csv_generic", SAMPLES["csv_generic"] / "bad_lines.csv")
+
+    assert status == 3
+    [report] = reports.glob("import-*-lignes-rejetees.csv")
+    assert str(report) in err

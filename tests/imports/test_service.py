@@ -403,3 +403,18 @@ def test_started_by_and_sources_recorded(run, records_connector, register, tmp_p
     assert record.started_by == "admin"
     assert record.sources.splitlines() == [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]
     assert record.connector == "records"
+
+
+def test_second_concurrent_import_stops(run, records_connector, register, engine, monkeypatch):
+    from core.imports import locking
+
+    monkeypatch.setattr(locking, "LOCK_WAIT_SECONDS", 0.3)
+    records_connector.items = people(3)
+
+    with locking.import_lock(engine):
+        with pytest.raises(locking.ImportBusyError) as caught:
+            run()
+
+    assert "un autre import est en cours" in str(caught.value)
+    assert register.active_import_id() is None
+    assert run().status == "succeeded"
