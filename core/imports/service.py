@@ -350,12 +350,13 @@ def _delete_inactive_generations(engine: Engine, writer: GenerationWriter) -> No
 
 
 def _delete_replaced_generations(engine: Engine, writer: GenerationWriter) -> None:
-    # The new register is active: a failure here leaves old rows that nobody reads and
-    # that the next import deletes, so it is logged, not raised.
+    # The new register is active: a failure here leaves old rows that no search reads
+    # and that the next import deletes, so it is logged, not raised.
     try:
         _delete_inactive_generations(engine, writer)
+        writer.refresh_statistics()
     except Exception as error:
-        log.warning("import.old_generation_kept error=%s", type(error).__name__)
+        log.warning("import.cleanup_after_activation_failed error=%s", type(error).__name__)
 
 
 def _delete_quietly(writer: GenerationWriter, import_id: int) -> None:

@@ -146,6 +146,9 @@ class GenerationWriter:
     def finish(self) -> None:
         """Run what must follow the last batch."""
 
+    def refresh_statistics(self) -> None:
+        """Update the query planner's statistics, which a whole new generation outdates."""
+
     # Driver-specific parts.
     placeholder = "?"
 
@@ -193,6 +196,11 @@ class SQLiteWriter(GenerationWriter):
         # A 64 MB page cache keeps the indexes' hot pages in memory during the load.
         # The pragma stays on this connection, which is not given back to the pool.
         self.connection.execute("PRAGMA cache_size=-65536")
+
+    def refresh_statistics(self) -> None:
+        # PRAGMA optimize runs ANALYZE only on the tables whose statistics it deems stale.
+        self.connection.execute("PRAGMA optimize")
+        self.connection.commit()
 
     def _insert(self, rows: BatchRows) -> None:
         cursor = self.connection.cursor()
@@ -244,6 +252,11 @@ class PostgreSQLWriter(GenerationWriter):
         )
         self.connection.commit()
         return {row[0] for row in rows}
+
+    def refresh_statistics(self) -> None:
+        # ANALYZE samples a fixed number of rows, so it stays short on a large register.
+        self._execute("ANALYZE person, person_name_key, aid")
+        self.connection.commit()
 
     def finish(self) -> None:
         # Rows inserted with explicit ids leave the serial sequences behind; move them
