@@ -32,12 +32,19 @@ _UTF8_NAMES = frozenset({"utf-8", "utf-8-sig"})
 def check_encoding(encoding: str) -> str:
     """Return the codec name of an ``encoding`` option, or raise ExtractionError."""
     try:
-        return codecs.lookup(encoding).name
+        name = codecs.lookup(encoding).name
     except (LookupError, TypeError):
         raise ExtractionError(
             f"Encodage « {encoding} » inconnu dans [connector.options] encoding : "
             "indiquez par exemple « utf-8 » ou « windows-1252 »."
         ) from None
+    # Lines are split on the byte of "\n", which these encodings spread over several bytes.
+    if name.startswith(("utf-16", "utf-32")):
+        raise ExtractionError(
+            f"Encodage « {encoding} » non pris en charge dans [connector.options] encoding : "
+            "réenregistrez l'extraction en UTF-8 ou en Windows-1252."
+        )
+    return name
 
 
 def check_delimiter(delimiter) -> str | None:

@@ -203,6 +203,12 @@ def test_unknown_encoding():
         check_encoding("klingon")
 
 
+@pytest.mark.parametrize("value", ["utf-16", "UTF-16LE", "utf-32"])
+def test_wide_encodings_unsupported(value):
+    with pytest.raises(ExtractionError, match="non pris en charge"):
+        check_encoding(value)
+
+
 @pytest.mark.parametrize("value, expected", [(";", ";"), (",", ","), ("\t", "\t"), ("tab", "\t"), ("TAB", "\t"), ("\\t", "\t"), (None, None), ("", None)])
 def test_delimiter_option(value, expected):
     assert check_delimiter(value) == expected
