@@ -11,13 +11,10 @@ ExtractionError with a one-line French message saying what to change.
 import codecs
 import csv
 import io
-import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from core.connectors.records import ExtractionError
-
-log = logging.getLogger(__name__)
 
 DELIMITERS = {";": "« ; »", ",": "« , »", "\t": "tabulation"}
 # Accepted spellings of the tab delimiter in the TOML, besides the "\t" escape.

@@ -6,7 +6,6 @@ column mapping, reading the cells of one row, and grouping consecutive rows of o
 person with their aids.
 """
 
-import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,8 +16,6 @@ from core.connectors.csvtools import CsvFile
 from core.connectors.records import AidRecord, ExtractionError, PersonRecord, RejectedLine
 from core.connectors.values import InvalidValue, compile_date_format, first_day, last_day, parse_partial_date, parse_sex
 from core.register.models import Aid, Person
-
-log = logging.getLogger(__name__)
 
 PERSON_FIELDS = ("person_id", "usage_name", "birth_name", "first_names", "sex", "birth_date")
 AID_FIELDS = ("aid_code", "aid_label", "aid_start", "aid_end")
@@ -53,6 +50,14 @@ MAX_LENGTHS = {
 # person split further apart comes out twice and the import rejects the second as a
 # duplicate id.
 RECENT_PEOPLE_WINDOW = 10_000
+
+# Distinct date texts remembered per kind of date: about 40 years of days, a few MB.
+DATE_CACHE_SIZE = 16_384
+
+# One row of an extraction: (line, source, cells, problem). ``cells`` is a tuple in FIELDS
+# order, with "" for a field the extraction lacks. When the row cannot be read, ``cells``
+# is None and ``problem`` the French reason. Plain tuples keep a million rows fast.
+Row = tuple[int, str, tuple | None, str | None]
 
 
 # -------------------------------------------------------------------------
@@ -94,15 +99,6 @@ def check_options(options: Mapping, documented: Mapping[str, str], tables: Mappi
 # -------------------------------------------------------------------------
 # Column mapping
 # -------------------------------------------------------------------------
-
-
-# One row of an extraction: (line, source, cells, problem). ``cells`` is a tuple in FIELDS
-# order, with "" for a field the extraction lacks. When the row cannot be read, ``cells``
-# is None and ``problem`` the French reason. Plain tuples keep a million rows fast.
-Row = tuple[int, str, tuple | None, str | None]
-
-# Distinct date texts remembered per kind of date: about 40 years of days, a few MB.
-DATE_CACHE_SIZE = 16_384
 
 
 @dataclass
@@ -269,7 +265,7 @@ def group_people(rows: Iterable[Row], parser: RecordParser) -> Iterator[PersonRe
         person_cells = cells[:6]
 
         if current is not None and cells[0] == current.person_id:
-            rejected = _add_row(current, current_cells, line, source, cells, parser)
+            rejected = _add_row(current, current_cells, line, source, cells, person_cells, parser)
             if rejected:
                 yield rejected
             continue
@@ -304,8 +300,10 @@ def group_people(rows: Iterable[Row], parser: RecordParser) -> Iterator[PersonRe
         yield current
 
 
-def _add_row(current: PersonRecord, current_cells: tuple, line: int, source: str, cells: tuple, parser: RecordParser) -> RejectedLine | None:
-    if cells[:6] != current_cells:
+def _add_row(
+    current: PersonRecord, current_cells: tuple, line: int, source: str, cells: tuple, person_cells: tuple, parser: RecordParser
+) -> RejectedLine | None:
+    if person_cells != current_cells:
         differing = [FIELD_LABELS[name] for name, a, b in zip(PERSON_FIELDS, cells, current_cells) if a != b]
         return RejectedLine(
             line,
