@@ -23,6 +23,9 @@ from core.connectors.tabular import FIELDS, ColumnMapping, Row
 log = logging.getLogger(__name__)
 
 DEFAULT_FETCH_SIZE = 1000
+# Without a timeout, a server that does not answer would hold /health and the import for
+# as long as the system's TCP settings allow (minutes). A URL may set its own.
+CONNECT_TIMEOUT_SECONDS = 10
 _READ_STATEMENT = re.compile(r"^\s*(?:--[^\n]*\n\s*)*\(?\s*(SELECT|WITH)\b", re.IGNORECASE)
 
 
@@ -64,8 +67,12 @@ def settings(options: Mapping) -> DatabaseSettings:
 
 
 def _engine(settings: DatabaseSettings) -> Engine:
+    url = make_url(settings.url)
+    connect_args = {}
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
     try:
-        return create_engine(settings.url)
+        return create_engine(url, connect_args=connect_args)
     except NoSuchModuleError:
         raise ExtractionError(
             f"Pilote de base de données non installé pour {settings.source} : installez le pilote "

@@ -1,6 +1,8 @@
 """The iodas connector reading from a real SQLite and PostgreSQL database standing in for IODAS's."""
 
 import re
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ from sqlalchemy import create_engine, text
 
 from core.connectors import ConnectorManager
 from core.connectors.records import ExtractionError, PersonRecord, RejectedLine
+from plugins.iodas import database
 
 SAMPLES = Path(__file__).resolve().parents[2] / "plugins" / "iodas" / "samples"
 QUERY = (SAMPLES / "vendor_query.sql").read_text(encoding="utf-8")
@@ -155,6 +158,21 @@ def test_unreachable_database(manager):
     with pytest.raises(ExtractionError, match="Base IODAS injoignable"):
         list(manager.read("iodas", [], options(url)))
     assert manager.check("iodas", options(url)).startswith("Base IODAS injoignable")
+
+
+def test_silent_server_times_out(manager, monkeypatch):
+    monkeypatch.setattr(database, "CONNECT_TIMEOUT_SECONDS", 1)
+    with socket.socket() as silent:
+        # The kernel completes the TCP handshake, but nothing ever answers.
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{silent.getsockname()[1]}/iodas"
+        started = time.monotonic()
+
+        message = manager.check("iodas", options(url))
+
+    assert message.startswith("Base IODAS injoignable")
+    assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize(
