@@ -23,8 +23,8 @@ from core.connectors.tabular import FIELDS, ColumnMapping, Row
 log = logging.getLogger(__name__)
 
 DEFAULT_FETCH_SIZE = 1000
-# Without a timeout, a server that does not answer would hold /health and the import for
-# as long as the system's TCP settings allow (minutes). A URL may set its own.
+# Without a timeout, a server that accepts the connection but never responds would hold
+# /health and the import indefinitely. A URL may set its own connect_timeout.
 CONNECT_TIMEOUT_SECONDS = 10
 _READ_STATEMENT = re.compile(r"^\s*(?:--[^\n]*\n\s*)*\(?\s*(SELECT|WITH)\b", re.IGNORECASE)
 
