@@ -205,3 +205,25 @@ def test_missing_session_secret_fails_at_start(tmp_path, web_ini, engine):
     web_ini.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigurationError, match="session.secret"):
         get_app(str(web_ini), "main")
+
+
+def test_staff_land_on_the_back_office(web_app, agent):
+    response = sign_in(web_app, agent.login, agent.password, status=303)
+    assert response.location.endswith("/bureau")
+
+
+def test_staff_with_totp_go_to_the_second_step(web_app, agent, session_factory):
+    with session_factory() as dbsession:
+        dbsession.get(Account, agent.id).totp_required = True
+        dbsession.commit()
+    response = sign_in(web_app, agent.login, agent.password, status=303)
+    assert "/connexion/verification" in response.location
+    # The password alone opens no session.
+    web_app.get("/mot-de-passe", status=303)
+
+
+def test_notary_has_no_second_step(web_app, notary, session_factory):
+    with session_factory() as dbsession:
+        dbsession.get(Account, notary.id).totp_required = True
+        dbsession.commit()
+    assert sign_in(web_app, notary.login, notary.password, status=303).location.endswith("/recherche")
