@@ -1,16 +1,23 @@
 """Finding the register people a query could be, through indexed lookups only.
 
-Two lookups run in one statement, both on the active register generation:
+Two lookups run on the active register generation:
 
 - by surname key (``ix_person_name_key_lookup``): every key of the typed names, with
   the typed birth date and each of its typo variants (one digit wrong, day and month
   swapped). The register's partial forms of that date (month or day unknown) are
   probed too.
-- by birth date (``ix_person_birth``): the typed date and its swapped form, restricted
-  to people sharing one typed given name, so that a typo in the surname is still found.
+- by birth date (``ix_person_birth``): the typed date and its swapped form, so that a
+  typo in the surname is still found.
 
 A partial typed date probes the surname keys over the whole year (or month) instead.
 No lookup reads more than the index entries of those keys and dates.
+
+Apart from the exact date with the surname keys, every lookup keeps only people whose
+given names contain every typed given name (a LIKE per word). Where the difference is
+a typo (a date variant, or a surname found by its date), their given names must also
+have as many letters as the typed ones. Matching rejects the others anyway (see
+core.matching.engine.verdict_of), and a frequent surname has hundreds of people
+within one typo of a date in a register of a million.
 """
 
 import functools
@@ -26,14 +33,23 @@ PERSON_COLUMNS = (
     "p.sex, p.birth_year, p.birth_month, p.birth_day"
 )
 
-# The date lookup filters on given names with LIKE; more typed words add little.
+# The given-name filter uses this many typed words at most: a necessary condition
+# stays necessary with fewer words.
 MAX_GIVEN_NAME_FILTERS = 4
 
 # Lists of keys and probes are padded (by repeating their last item) to multiples of
-# these sizes, so that most queries share a few SQL texts: SQLite's statement cache and
-# psycopg's prepared statements then skip parsing and planning.
+# these sizes, so that most queries share a few SQL texts: SQLite's statement cache
+# then skips parsing and planning.
 KEY_SLOTS = 4
 PROBE_SLOTS = 16
+
+PROBE_EXACT = 1
+PROBE_TYPO = 0
+PROBE_PARTIAL = 2
+
+# The register's given names have as many letters as the typed ones: a necessary
+# condition for the same names, reordered or glued.
+SAME_LETTER_COUNT = "length(replace(p.first_name_keys, ' ', '')) = :letters"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,32 +104,102 @@ def plan_lookup(
     every query, and a plan made in a fraction of a millisecond where a VALUES list of
     48 dates took 9 ms to plan (PostgreSQL 15, 50,000-person register).
     """
-    parameters = {"import_id": import_id}
-    if arrays:
-        parameters["keys"] = _array_literal(keys)
-        key_condition = "k.name_key = ANY(CAST(:keys AS text[]))"
-    else:
-        key_names = _bind_list(parameters, "k", _padded(keys, KEY_SLOTS))
-        key_condition = f"k.name_key IN ({', '.join(key_names)})"
+    parameters = {"import_id": import_id, "letters": sum(len(word) for word in given_words)}
+    sql = _PostgresqlSql(parameters) if arrays else _SqliteSql(parameters)
+    key_condition = sql.key_condition(keys)
+    given_names_condition = sql.given_names_condition(given_words)
 
-    if birth.is_complete:
-        probes = [(birth.year, birth.month, birth.day), *dates.typo_variants(birth)]
-        # People whose register date is partial: the year, or year and month, only.
-        probes += [(birth.year, birth.month, 0), (birth.year, 0, 0)]
-        if arrays:
-            by_name = _exact_date_array_probes(parameters, key_condition, probes)
-        else:
-            by_name = _exact_date_probes(parameters, key_condition, _padded(probes, PROBE_SLOTS))
-        by_date = _date_lookup(parameters, birth, given_words, arrays=arrays)
-        statements = (by_name, by_date)
-    else:
-        statements = (_partial_date_lookup(parameters, key_condition, birth),)
-    return LookupPlan(statements, parameters)
+    if not birth.is_complete:
+        return LookupPlan((_partial_date_lookup(parameters, key_condition, birth),), parameters)
+
+    # Probe modes: the exact date, a typo variant, the register's partial forms of it.
+    probes = [(birth.year, birth.month, birth.day, PROBE_EXACT)]
+    probes += [(*variant, PROBE_TYPO) for variant in dates.typo_variants(birth)]
+    probes += [(birth.year, birth.month, 0, PROBE_PARTIAL), (birth.year, 0, 0, PROBE_PARTIAL)]
+    by_name = (
+        f"SELECT {PERSON_COLUMNS} FROM {sql.probe_table(probes)}"
+        " JOIN person_name_key k"
+        "  ON k.birth_year = probe.y AND k.birth_month = probe.m AND k.birth_day = probe.d"
+        " JOIN person p ON p.id = k.person_id"
+        f" WHERE {key_condition} AND k.import_id = :import_id"
+        f" AND (probe.mode = {PROBE_EXACT} OR ({given_names_condition}"
+        f" AND (probe.mode = {PROBE_PARTIAL} OR {SAME_LETTER_COUNT})))"
+    )
+    by_date = _date_lookup(parameters, birth, f"{given_names_condition} AND {SAME_LETTER_COUNT}")
+    return LookupPlan((by_name, by_date), parameters)
+
+
+class _SqliteSql:
+    """SQL pieces with one named parameter per list item (SQLite has no arrays)."""
+
+    def __init__(self, parameters: dict):
+        self.parameters = parameters
+
+    def key_condition(self, keys: list[str]) -> str:
+        names = self._bind("k", _padded(keys, KEY_SLOTS))
+        return f"k.name_key IN ({', '.join(names)})"
+
+    def given_names_condition(self, words: list[str]) -> str:
+        if not words:
+            return "1 = 0"
+        patterns = [f"%{word}%" for word in _padded(words[:MAX_GIVEN_NAME_FILTERS], MAX_GIVEN_NAME_FILTERS)]
+        return " AND ".join(f"p.first_name_keys LIKE {name}" for name in self._bind("g", patterns))
+
+    def probe_table(self, probes: list[tuple]) -> str:
+        names = self._bind("probe", [value for row in _padded(probes, PROBE_SLOTS) for value in row])
+        values = ", ".join(f"({', '.join(names[index:index + 4])})" for index in range(0, len(names), 4))
+        return f"(SELECT column1 AS y, column2 AS m, column3 AS d, column4 AS mode FROM (VALUES {values})) AS probe"
+
+    def _bind(self, prefix: str, values: list) -> list[str]:
+        names = []
+        for index, value in enumerate(values):
+            self.parameters[f"{prefix}{index}"] = value
+            names.append(f":{prefix}{index}")
+        return names
+
+
+class _PostgresqlSql:
+    """SQL pieces with lists bound as array literals, cast in SQL."""
+
+    def __init__(self, parameters: dict):
+        self.parameters = parameters
+
+    def key_condition(self, keys: list[str]) -> str:
+        self.parameters["keys"] = _array_literal(keys)
+        return "k.name_key = ANY(CAST(:keys AS text[]))"
+
+    def given_names_condition(self, words: list[str]) -> str:
+        if not words:
+            return "1 = 0"
+        self.parameters["given_patterns"] = _array_literal(f"%{word}%" for word in words[:MAX_GIVEN_NAME_FILTERS])
+        return "p.first_name_keys LIKE ALL(CAST(:given_patterns AS text[]))"
+
+    def probe_table(self, probes: list[tuple]) -> str:
+        for column, name in enumerate(("years", "months", "days", "modes")):
+            self.parameters[f"probe_{name}"] = _array_literal(row[column] for row in probes)
+        return (
+            "unnest(CAST(:probe_years AS int[]), CAST(:probe_months AS int[]),"
+            " CAST(:probe_days AS int[]), CAST(:probe_modes AS int[])) AS probe(y, m, d, mode)"
+        )
+
+
+def _array_literal(values) -> str:
+    """Return a PostgreSQL array literal, cast in SQL: cheaper to send than a list.
+
+    Safe without quoting because keys and given names are folded to A-Z, and numbers
+    and % need none.
+    """
+    return "{" + ",".join(str(value) for value in values) + "}"
+
+
+def _padded(values: list, slots: int) -> list:
+    missing = -len(values) % slots
+    return values + values[-1:] * missing
 
 
 @functools.lru_cache(maxsize=512)
 def pyformat_sql(sql: str) -> str:
-    # psycopg takes %(name)s where sqlite3 takes :name; a literal % must be doubled.
+    """Return ``sql`` with psycopg's %(name)s placeholders for sqlite3's :name ones."""
     return re.sub(r":(\w+)", r"%(\1)s", sql.replace("%", "%%"))
 
 
@@ -134,81 +220,19 @@ def fetch_candidates(cursor, plan: LookupPlan, *, pyformat: bool) -> list[Candid
     return [CandidateRow(*row) for row in people.values()]
 
 
-def _array_literal(values) -> str:
-    """Return a PostgreSQL array literal, cast in SQL: cheaper to send than a list.
-
-    Safe without quoting because keys and given names are folded to A-Z, and numbers
-    and % need none.
-    """
-    return "{" + ",".join(str(value) for value in values) + "}"
-
-
-def _padded(values: list, slots: int) -> list:
-    missing = -len(values) % slots
-    return values + values[-1:] * missing
-
-
-def _bind_list(parameters: dict, prefix: str, values: list) -> list[str]:
-    names = []
-    for index, value in enumerate(values):
-        name = f"{prefix}{index}"
-        parameters[name] = value
-        names.append(f":{name}")
-    return names
-
-
-def _exact_date_probes(parameters: dict, key_condition: str, probes: list[tuple[int, int, int]]) -> str:
-    """Return the surname-key lookup joined with a ``probe`` table of dates (VALUES)."""
-    rows = []
-    for index, (year, month, day) in enumerate(probes):
-        parameters[f"y{index}"], parameters[f"m{index}"], parameters[f"d{index}"] = year, month, day
-        rows.append(f"(:y{index}, :m{index}, :d{index})")
-    return (
-        f"WITH probe(y, m, d) AS (VALUES {', '.join(rows)})\n"
-        f"SELECT {PERSON_COLUMNS} FROM person p WHERE p.id IN ("
-        " SELECT k.person_id FROM probe JOIN person_name_key k"
-        "  ON k.birth_year = probe.y AND k.birth_month = probe.m AND k.birth_day = probe.d"
-        f" WHERE {key_condition} AND k.import_id = :import_id)"
-    )
-
-
-def _exact_date_array_probes(parameters: dict, key_condition: str, probes: list[tuple[int, int, int]]) -> str:
-    """Return the surname-key lookup joined with dates unnested from three arrays."""
-    parameters["years"] = _array_literal(year for year, _, _ in probes)
-    parameters["months"] = _array_literal(month for _, month, _ in probes)
-    parameters["days"] = _array_literal(day for _, _, day in probes)
-    return (
-        f"SELECT {PERSON_COLUMNS} FROM person p WHERE p.id IN ("
-        " SELECT k.person_id"
-        " FROM unnest(CAST(:years AS int[]), CAST(:months AS int[]), CAST(:days AS int[])) AS probe(y, m, d)"
-        " JOIN person_name_key k"
-        "  ON k.birth_year = probe.y AND k.birth_month = probe.m AND k.birth_day = probe.d"
-        f" WHERE {key_condition} AND k.import_id = :import_id)"
-    )
-
-
-def _date_lookup(parameters: dict, birth: PartialDate, given_words: list[str], *, arrays: bool) -> str:
+def _date_lookup(parameters: dict, birth: PartialDate, given_names_condition: str) -> str:
+    """Return the lookup by birth date, for a typo in the surname (see the module docstring)."""
     parameters.update(by=birth.year, bm=birth.month, bd=birth.day)
     # Without a swap, the second pair repeats the first, so that the SQL text stays one.
     if birth.day != birth.month and birth.day <= 12:
         parameters.update(sm=birth.day, sd=birth.month)
     else:
         parameters.update(sm=birth.month, sd=birth.day)
-    swapped = " OR (p.birth_month = :sm AND p.birth_day = :sd)"
-    words = _padded(given_words[:MAX_GIVEN_NAME_FILTERS], MAX_GIVEN_NAME_FILTERS) if given_words else []
-    if arrays:
-        parameters["likes"] = _array_literal(f"%{word}%" for word in words)
-        likes = ["p.first_name_keys LIKE ANY(CAST(:likes AS text[]))"]
-    else:
-        likes = []
-        for index, word in enumerate(words):
-            parameters[f"g{index}"] = f"%{word}%"
-            likes.append(f"p.first_name_keys LIKE :g{index}")
     return (
         f"SELECT {PERSON_COLUMNS} FROM person p"
         " WHERE p.import_id = :import_id AND p.birth_year = :by"
-        f" AND ((p.birth_month = :bm AND p.birth_day = :bd){swapped})"
-        f" AND ({' OR '.join(likes) or '1 = 0'})"
+        " AND ((p.birth_month = :bm AND p.birth_day = :bd) OR (p.birth_month = :sm AND p.birth_day = :sd))"
+        f" AND {given_names_condition}"
     )
 
 

@@ -4,10 +4,10 @@ Each part (names, given names, birth date) gets a level and a French reason that
 agent reads when settling a doubtful search:
 
 - ``exact``: identical once cosmetic differences are folded away;
-- ``typo``: one typo away (a letter wrong, missing, doubled or swapped in a name; a
-  digit wrong or day and month swapped in the date);
+- ``typo``: one typo away, which is a letter wrong, missing, doubled or swapped in a
+  name, or a digit wrong or day and month swapped in the date;
 - ``partial``: compatible but not enough to identify (a partial date, one word of a
-  compound surname, given names that only overlap);
+  compound surname);
 - ``mismatch``: another person.
 
 Similarities are rapidfuzz ratios (0 to 100), kept to rank candidates for the agent.
@@ -45,13 +45,17 @@ class PartComparison:
     """The verdict on one part: level, similarity (0 to 100) and a French reason.
 
     ``same`` is true when the part is identical up to cosmetic differences in full, not
-    only contained in the other side (given names typed as a subset of the register's).
+    only contained in the other side. ``within`` is true when what was typed is contained
+    in the register (given names typed as a subset of the register's). ``code`` names
+    the case within the level, such as ``register_partial`` for a birth date.
     """
 
     level: str
     similarity: float
     reason: str
     same: bool = False
+    within: bool = False
+    code: str = ""
 
     def as_dict(self) -> dict:
         return {"level": self.level, "similarity": round(self.similarity, 1), "reason": self.reason}
@@ -164,7 +168,8 @@ def compare_given_names(typed: list[str], stored: list[str]) -> PartComparison:
 
     Exact when one list is contained in the other, in any order, a compound name
     counting with or without its hyphen. Names that only overlap (MARIE CLAIRE against
-    MARIE LOUISE) are partial, because they may be two sisters.
+    MARIE LOUISE) are a mismatch: each side has a given name the other lacks, as two
+    sisters born the same day would.
     """
     if not stored:
         return PartComparison(PARTIAL, 0.0, "prénoms absents du registre")
@@ -173,15 +178,15 @@ def compare_given_names(typed: list[str], stored: list[str]) -> PartComparison:
     # Same letters overall: the same names, reordered or with a compound name glued.
     same_letters = sorted("".join(typed)) == sorted("".join(stored))
     if (typed_in_stored or stored_in_typed) and same_letters:
-        return PartComparison(EXACT, 100.0, "prénoms identiques", same=True)
+        return PartComparison(EXACT, 100.0, "prénoms identiques", same=True, within=True)
     if typed_in_stored:
-        return PartComparison(EXACT, 100.0, "prénoms saisis présents parmi ceux du registre")
+        return PartComparison(EXACT, 100.0, "prénoms saisis présents parmi ceux du registre", within=True)
     if stored_in_typed:
         return PartComparison(EXACT, 100.0, "prénoms du registre présents parmi ceux saisis")
     if _fuzzy_covered(typed, stored) or _fuzzy_covered(stored, typed):
         return PartComparison(TYPO, similarity, "prénom proche de celui du registre (une lettre de différence)")
     if set(_with_joined_pairs(typed)) & set(_with_joined_pairs(stored)):
-        return PartComparison(PARTIAL, similarity, "un prénom en commun, mais d'autres prénoms différents de part et d'autre")
+        return PartComparison(MISMATCH, similarity, "un prénom en commun, mais d'autres prénoms différents de part et d'autre")
     return PartComparison(MISMATCH, similarity, "prénoms différents")
 
 
@@ -202,7 +207,8 @@ def compare_birth_dates(typed: PartialDate, year: int, month: int, day: int) -> 
         return PartComparison(MISMATCH, _date_similarity(typed.year, year), f"date de naissance différente (registre : {stored_text})")
 
     if dates.is_compatible(typed, year, month, day):
-        return PartComparison(PARTIAL, 80.0, f"date de naissance partielle, compatible (registre : {stored_text})")
+        code = "register_partial" if typed.is_complete else "query_partial"
+        return PartComparison(PARTIAL, 80.0, f"date de naissance partielle, compatible (registre : {stored_text})", code=code)
     return PartComparison(MISMATCH, _date_similarity(typed.year, year), f"date de naissance différente (registre : {stored_text})")
 
 

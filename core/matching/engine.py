@@ -13,6 +13,7 @@ from core.matching.candidates import CandidateRow
 from core.matching.compare import (
     EXACT,
     MISMATCH,
+    PARTIAL,
     TYPO,
     PartComparison,
     compare_birth_dates,
@@ -93,11 +94,13 @@ def verdict_of(parts: dict[str, PartComparison]) -> str:
     """Return 'match', 'possible' or 'rejected' from the comparison of each part.
 
     A possible person differs from the query in one part only, since a notary's slip
-    changes one thing. When that part is a typo (in the surname, a given name or the
-    date), the given names must be the same in full too: a neighbour born one digit
-    apart who shares only one given name is another person. A partial part (a partial
-    date, a compound surname typed in part, overlapping given names) accepts given names
-    typed as a subset, since that is what a notary with little information types.
+    changes one thing. When that part is a typo (in the surname or the date), the given
+    names must be the same in full too: a neighbour born one digit apart who shares only
+    one given name is another person. When it is the register's partial date or a
+    compound surname typed in part, the typed given names must be among the register's:
+    the register holding fewer given names than typed is a second difference. A date
+    the notary typed partially accepts given names contained either way, since that is
+    all a notary with little information can type.
     """
     levels = [part.level for part in parts.values()]
     if MISMATCH in levels:
@@ -107,7 +110,13 @@ def verdict_of(parts: dict[str, PartComparison]) -> str:
         return VERDICT_MATCH
     if len(different) > 1:
         return VERDICT_REJECTED
-    if parts[different[0]].level == TYPO and different[0] != "first_names" and not parts["first_names"].same:
+    differing = parts[different[0]]
+    given_names = parts["first_names"]
+    if different[0] == "first_names" or differing.code == "query_partial":
+        return VERDICT_POSSIBLE
+    if differing.level == TYPO and not given_names.same:
+        return VERDICT_REJECTED
+    if differing.level == PARTIAL and not given_names.within:
         return VERDICT_REJECTED
     return VERDICT_POSSIBLE
 

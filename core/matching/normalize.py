@@ -62,10 +62,19 @@ def folded_surname_keys(folded: str) -> tuple[str, ...]:
 
 
 def surname_keys(*names: str | None) -> set[str]:
-    """Return the distinct keys of the given surnames (see folded_surname_keys)."""
+    """Return the distinct keys of the given surnames, for the register's key index.
+
+    Each name gives its folded_surname_keys, plus each word of a compound name
+    (MARTIN-DUPONT gives MARTINDUPONT, MARTIN and DUPONT), so that a notary who types
+    one part of it still meets a key.
+    """
     keys = set()
     for name in names:
-        keys.update(folded_surname_keys(fold(name)))
+        folded = fold(name)
+        keys.update(folded_surname_keys(folded))
+        words = folded.split()
+        if len(words) > 1:
+            keys.update(word for word in words if len(word) > 1 and word not in PARTICLES)
     return keys
 
 

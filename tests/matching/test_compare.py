@@ -38,8 +38,8 @@ def test_given_names_glued_compound():
     assert compare.compare_given_names(["JEANPIERRE"], ["JEAN", "PIERRE"]).same
 
 
-def test_given_names_overlap_is_partial():
-    assert compare.compare_given_names(["MARIE", "CLAIRE"], ["MARIE", "LOUISE"]).level == PARTIAL
+def test_given_names_overlap_is_mismatch():
+    assert compare.compare_given_names(["MARIE", "CLAIRE"], ["MARIE", "LOUISE"]).level == MISMATCH
 
 
 def test_given_names_short_names_not_typos():
@@ -65,11 +65,11 @@ def test_typo_variants_are_valid_and_one_typo_away():
     assert all(1 <= month <= 12 for _, month, _ in variants)
 
 
-def _parts(names, first_names, date, same=True):
+def _parts(names, first_names, date, same=True, within=True, date_code=""):
     return {
         "names": PartComparison(names, 100, ""),
-        "first_names": PartComparison(first_names, 100, "", same=same),
-        "birth_date": PartComparison(date, 100, ""),
+        "first_names": PartComparison(first_names, 100, "", same=same, within=within),
+        "birth_date": PartComparison(date, 100, "", code=date_code),
     }
 
 
@@ -78,6 +78,9 @@ def test_verdict_rules():
     assert verdict_of(_parts(TYPO, EXACT, EXACT)) == "possible"
     assert verdict_of(_parts(EXACT, EXACT, TYPO, same=False)) == "rejected"
     assert verdict_of(_parts(EXACT, EXACT, PARTIAL, same=False)) == "possible"
+    assert verdict_of(_parts(EXACT, EXACT, PARTIAL, same=False, within=False, date_code="register_partial")) == "rejected"
+    assert verdict_of(_parts(EXACT, EXACT, PARTIAL, same=False, within=False, date_code="query_partial")) == "possible"
+    assert verdict_of(_parts(PARTIAL, EXACT, EXACT, same=False, within=False)) == "rejected"
     assert verdict_of(_parts(TYPO, EXACT, TYPO)) == "rejected"
     assert verdict_of(_parts(EXACT, MISMATCH, EXACT)) == "rejected"
 
