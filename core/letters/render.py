@@ -8,6 +8,7 @@ benchmark render letters the same way as the notary service does.
 import hashlib
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -201,10 +202,19 @@ def _office_view(data: LetterData) -> dict:
     return {"name": data.office_name, "address": data.office_address, "crpcen": data.office_crpcen}
 
 
+# The web server renders letters from several threads, and WeasyPrint does not
+# document thread safety. Four threads sharing one FontConfiguration made GLib report
+# "corrupted double-linked list detected" once here (WeasyPrint 70, Debian GLib), though
+# later runs did not reproduce it. One letter at a time per process is plenty for a
+# Département's volumes (about 600 searches a month in the Rhône).
+_WEASYPRINT_LOCK = threading.Lock()
+
+
 def _write_pdf(html: str, branding: LetterBranding, stylesheet: Path) -> bytes:
     fetcher = LetterResourceFetcher(branding.resource_roots)
-    document = HTML(string=html, base_url=stylesheet.parent.resolve().as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant=PDF_VARIANT, font_config=_font_config())
+    with _WEASYPRINT_LOCK:
+        document = HTML(string=html, base_url=stylesheet.parent.resolve().as_uri() + "/", url_fetcher=fetcher)
+        return document.write_pdf(pdf_variant=PDF_VARIANT, font_config=_font_config())
 
 
 class LetterResourceFetcher(URLFetcher):
