@@ -6,6 +6,7 @@ plugin's README.md documents the layout and every option.
 """
 
 from collections.abc import Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 
 from core.connectors.csvtools import check_delimiter, check_encoding
@@ -80,8 +81,5 @@ def _read(sources: list[Path], options: Mapping) -> Iterator[PersonRecord | Reje
         raise ExtractionError("Aucun fichier à importer : indiquez le fichier CSV de l'extraction.")
 
     # Several files are read one after the other, as one extraction cut into parts.
-    def all_rows():
-        for path in sources:
-            yield from csv_rows(path, encoding, delimiter, mapping)
-
-    yield from group_people(all_rows(), parser)
+    rows = chain.from_iterable(csv_rows(path, encoding, delimiter, mapping) for path in sources)
+    yield from group_people(rows, parser)

@@ -7,6 +7,7 @@ and ``query`` set, the same columns come from a SELECT instead of a file.
 """
 
 from collections.abc import Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 
 from core.connectors.csvtools import check_delimiter, check_encoding
@@ -123,5 +124,4 @@ def _read(sources: list[Path], options: Mapping) -> Iterator[PersonRecord | Reje
 def _file_rows(sources: list[Path], options: Mapping, mapping: ColumnMapping):
     encoding = options.get("encoding", DEFAULT_ENCODING)
     delimiter = options.get("delimiter", DEFAULT_DELIMITER)
-    for path in sources:
-        yield from csv_rows(path, encoding, delimiter, mapping)
+    return chain.from_iterable(csv_rows(path, encoding, delimiter, mapping) for path in sources)
