@@ -7,11 +7,14 @@ file. A file in the ``templates`` folder replaces the default file of the same n
 
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.settings import ConfigurationError, DepartementConfig
 from letters import TEMPLATES_DIR
 
 DEFAULT_LOGO_NAME = "logo.svg"
+# Dates on letters are the Département's local dates; overseas Départements set theirs.
+DEFAULT_TIMEZONE = "Europe/Paris"
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class LetterBranding:
     logo: Path
     signature: Path | None
     templates: Path | None
+    timezone: ZoneInfo = ZoneInfo(DEFAULT_TIMEZONE)
 
     def template_path(self, name: str) -> Path:
         """Return the Département's file ``name`` when it has one, else the default."""
@@ -82,7 +86,19 @@ def load_branding(departement: DepartementConfig) -> LetterBranding:
         logo=logo,
         signature=_optional_path(table, "signature", base, source, want_dir=False),
         templates=templates,
+        timezone=_timezone(table, source),
     )
+
+
+def _timezone(table: dict, source: Path) -> ZoneInfo:
+    name = table.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigurationError(
+            f"[letters] timezone dans {source} : fuseau horaire inconnu {name!r}. "
+            'Indiquez un nom de la base IANA, par exemple "Europe/Paris" ou "Indian/Reunion".'
+        ) from None
 
 
 def _default_logo(templates: Path | None) -> Path:

@@ -11,9 +11,11 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from datetime import timezone as dt_timezone
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_currency
@@ -69,12 +71,12 @@ class LetterData:
     """The facts one letter states about a search, independent of the Département's branding.
 
     ``civil_status`` pairs a label (a message id of the ``letters`` domain) with the
-    value as the notary typed it.
+    value as the notary typed it. Both times are naive UTC, as stored in the database.
     """
 
     outcome: str
     reference: str
-    search_date: date
+    searched_at: datetime
     letter_date: datetime
     deceased_name: str
     civil_status: tuple[tuple[str, str], ...]
@@ -137,7 +139,7 @@ def render_html(branding: LetterBranding, data: LetterData, language: str, paths
     template = _load_template(paths[TEMPLATE_NAMES[data.outcome]])
     return template(
         layout=_load_template(paths[LAYOUT_NAME]),
-        letter=_letter_view(data, language, localizer),
+        letter=_letter_view(data, language, localizer, branding.timezone),
         departement=_branding_view(branding, language),
         office=_office_view(data),
         civil_status=[
@@ -158,7 +160,7 @@ def _template_paths(branding: LetterBranding, outcome: str) -> dict[str, Path]:
     return {name: branding.template_path(name) for name in names}
 
 
-def _letter_view(data: LetterData, language: str, localizer: Localizer) -> dict:
+def _letter_view(data: LetterData, language: str, localizer: Localizer, timezone: ZoneInfo) -> dict:
     if data.outcome == "ambiguous":
         title = _("Accusé de réception de votre demande ${reference}", mapping={"reference": data.reference})
     else:
@@ -173,10 +175,15 @@ def _letter_view(data: LetterData, language: str, localizer: Localizer) -> dict:
         "subject": localizer.translate(subject),
         "reference": data.reference,
         "file_reference": data.file_reference,
-        "date": format_date(data.letter_date.date(), format="long", locale=language),
-        "search_date": format_date(data.search_date, format="long", locale=language),
+        "date": format_date(local_date(data.letter_date, timezone), format="long", locale=language),
+        "search_date": format_date(local_date(data.searched_at, timezone), format="long", locale=language),
         "created_iso": data.letter_date.replace(microsecond=0).isoformat() + "Z",
     }
+
+
+def local_date(moment: datetime, timezone: ZoneInfo) -> date:
+    """Return the date in ``timezone`` of ``moment``, a naive UTC datetime."""
+    return moment.replace(tzinfo=dt_timezone.utc).astimezone(timezone).date()
 
 
 def _branding_view(branding: LetterBranding, language: str) -> dict:

@@ -25,7 +25,7 @@ def sample_letter_data(outcome: str, letter_date: datetime) -> LetterData:
     return LetterData(
         outcome=outcome,
         reference=f"DN-{letter_date.year}-000000",
-        search_date=(letter_date - timedelta(days=2)).date() if outcome == "ambiguous" else letter_date.date(),
+        searched_at=letter_date - timedelta(days=2) if outcome == "ambiguous" else letter_date,
         letter_date=letter_date,
         deceased_name="Jeanne Marie Louise EXEMPLE",
         civil_status=SAMPLE_CIVIL_STATUS,

@@ -27,6 +27,7 @@ from core.letters.render import (
     OUTCOMES,
     LetterData,
     LetterRenderingError,
+    local_date,
     localizer_for,
     render_letter,
 )
@@ -120,7 +121,7 @@ def mail_letter(dbsession: Session, departement: DepartementConfig, letter: Lett
         "departement": departement.name,
         "reference": search.reference,
         "file_reference": search.file_reference or "",
-        "date": search.created_at.strftime("%d/%m/%Y"),
+        "date": local_date(search.created_at, _branding(departement).timezone).strftime("%d/%m/%Y"),
     }
     subject = localizer.translate(_mail_subject(letter.outcome, search.file_reference, mapping))
     if letter.outcome in OUTCOME_WORDINGS:
@@ -189,7 +190,7 @@ def letter_data(search, office, letter_date: datetime) -> LetterData:
     return LetterData(
         outcome=search.outcome,
         reference=search.reference or "",
-        search_date=search.created_at.date(),
+        searched_at=search.created_at,
         letter_date=letter_date,
         deceased_name=_deceased_name(search),
         civil_status=tuple(civil_status),

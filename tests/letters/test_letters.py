@@ -352,3 +352,37 @@ def test_logo_removed_after_start_up(tmp_path, dbsession, office, make_search):
 
     with pytest.raises(LetterRenderingError, match="logo .* fichier introuvable"):
         create_letter(dbsession, custom, make_search("unknown"), office)
+
+
+def test_letter_without_office(dbsession, departement, make_search):
+    search = make_search("unknown", account_id=None, channel="batch", file_reference=None)
+
+    letter = create_letter(dbsession, departement, search, None)
+    text = pdf_text(letter.pdf)
+
+    assert "CRPCEN" not in text
+    assert "Vos références" not in text
+    assert f"Nos références : {search.reference}" in text
+
+
+def test_dates_are_local_to_departement(tmp_path, dbsession, departement, office, make_search):
+    # 21:00 UTC on 1 December is 22:00 in Paris, but already 1:00 on 2 December in
+    # La Réunion; 23:30 UTC is already 2 December in Paris too.
+    evening = make_search("unknown", created_at=datetime(2026, 12, 1, 21, 0))
+    late = make_search("unknown", created_at=datetime(2026, 12, 1, 23, 30))
+    reunion = write_departement(tmp_path, ['timezone = "Indian/Reunion"'])
+
+    paris_evening = pdf_text(create_letter(dbsession, departement, evening, office).pdf)
+    reunion_evening = pdf_text(create_letter(dbsession, reunion, evening, office).pdf)
+    paris_late = pdf_text(create_letter(dbsession, departement, late, office).pdf)
+
+    assert "le 1 décembre 2026 au sujet" in paris_evening
+    assert "le 2 décembre 2026 au sujet" in reunion_evening
+    assert "le 2 décembre 2026 au sujet" in paris_late
+
+
+def test_invalid_timezone(tmp_path):
+    custom = write_departement(tmp_path, ['timezone = "Europe/Démoville"'])
+
+    with pytest.raises(ConfigurationError, match="timezone .* fuseau horaire inconnu 'Europe/Démoville'"):
+        load_branding(custom)
