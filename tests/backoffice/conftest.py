@@ -1,12 +1,26 @@
 """Fixtures of the back-office tests: accounts of each role in the test database."""
 
 import pytest
+from argon2 import PasswordHasher
 
 from core.accounts.models import ROLE_ADMIN, ROLE_AGENT, ROLE_NOTARY
 from core.accounts.service import create_account
 
 STAFF_PASSWORD = "mot-de-passe-du-personnel"
 NOTARY_PASSWORD = "mot-de-passe-de-l-etude"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """Hash passwords with the cheapest Argon2 parameters in these tests.
+
+    The production parameters take about half a second per hash on a loaded 2-core
+    machine, and every back-office test creates and signs in several accounts. The
+    hashes stay real Argon2 hashes, verified by the same code.
+    """
+    from core.accounts import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

@@ -257,7 +257,7 @@ def test_note_is_kept_and_shown(staff_app, doubtful, session_factory):
         assert "case.note" in dbsession.scalars(select(AuditEvent.action)).all()
 
 
-@pytest.mark.parametrize("text", ["", "   ", "x" * 2001])
+@pytest.mark.parametrize("text", ["", "   ", "x" * 2001], ids=["empty", "blank", "too-long"])
 def test_note_rejects_empty_or_long(staff_app, doubtful, text):
     page = staff_app.get(f"/bureau/cas/{doubtful}")
     form = next(form for form in page.forms.values() if "note" in form.fields)
