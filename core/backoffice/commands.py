@@ -23,8 +23,16 @@ REPORT_LABELS = {
 def run_purge(args) -> int:
     try:
         env = open_environment(args.config)
+    except FileNotFoundError:
+        print(f"Erreur : fichier de configuration introuvable : {args.config}", file=sys.stderr)
+        return 2
+    except ConfigurationError as error:
+        print(f"Erreur : configuration invalide : {error}", file=sys.stderr)
+        return 2
+    try:
         policy = retention_policy(env.departement)
-    except (FileNotFoundError, ConfigurationError) as error:
+    except ConfigurationError as error:
+        env.engine.dispose()
         print(f"Erreur : {error}", file=sys.stderr)
         return 2
 

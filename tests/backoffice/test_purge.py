@@ -130,7 +130,7 @@ def test_dn_purge_missing_config(tmp_path, capsys):
     status = main(["purge", str(tmp_path / "absent.ini")])
 
     assert status == 2
-    assert "Erreur" in capsys.readouterr().err
+    assert "fichier de configuration introuvable" in capsys.readouterr().err
 
 
 def add_letter_and_mail(dbsession, search, mail_status):
