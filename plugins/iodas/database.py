@@ -11,13 +11,13 @@ import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from core.connectors.records import ExtractionError
-from core.connectors.values import cell_text
 from core.connectors.tabular import FIELDS, ColumnMapping, Row
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class DatabaseSettings:
     query: str
     fetch_size: int
 
-    @property
+    @cached_property
     def source(self) -> str:
         """The URL without its password, as shown in reports and messages."""
         return make_url(self.url).render_as_string(hide_password=True)
@@ -103,10 +103,11 @@ def rows(settings: DatabaseSettings, mapping: ColumnMapping) -> Iterator[Row]:
             result = _execute(streaming, settings.query, settings)
             positions = mapping.resolve(list(result.keys()), f"la requête sur {settings.source}")
             indexes = [positions.get(name) for name in FIELDS]
+            source = settings.source
             number = 0
             try:
                 for number, row in enumerate(result, start=1):
-                    yield number, settings.source, tuple(_cell(row, index) for index in indexes), None
+                    yield number, source, tuple([_cell(row, index) for index in indexes]), None
             except DBAPIError as error:
                 raise _query_failed(error, settings) from None
             if number == 0:
@@ -154,9 +155,13 @@ def _cell(row, index: int | None):
     if index is None:
         return ""
     value = row[index]
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
     if isinstance(value, datetime.date):
         return value
-    return cell_text(value)
+    return str(value).strip()
 
 
 def _first_line(error) -> str:
