@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 _ = TranslationStringFactory(TRANSLATION_DOMAIN)
 
+
 def create_letter(dbsession: Session, departement: DepartementConfig, search, office, language: str = DEFAULT_LANGUAGE) -> Letter:
     """Render the letter of ``search``'s outcome for ``office`` and add it to ``dbsession``.
 
@@ -141,8 +142,9 @@ def _mail_subject(outcome: str, file_reference: str | None, mapping: dict):
 
 
 def _mail_body(outcome: str, mapping: dict, departement: DepartementConfig):
-    contact = departement.section("letters")
-    mapping = dict(mapping, email=contact.get("email", ""), phone=contact.get("phone", ""))
+    letters = departement.section("letters")
+    contact = " — ".join(part for part in (letters.get("email"), letters.get("phone")) if part)
+    mapping = dict(mapping, contact=contact or departement.name)
     if outcome == "ambiguous":
         return _(
             "Maître,\n\n"
@@ -152,7 +154,7 @@ def _mail_body(outcome: str, mapping: dict, departement: DepartementConfig):
             "que cette vérification sera faite.\n\n"
             "L’accusé de réception est joint à ce message, au format PDF.\n\n"
             "Ce message est envoyé automatiquement : merci de ne pas y répondre. Pour toute "
-            "question : ${email} ${phone}\n",
+            "question : ${contact}\n",
             mapping=mapping,
         )
     return _(
@@ -162,7 +164,7 @@ def _mail_body(outcome: str, mapping: dict, departement: DepartementConfig):
         "Réponse du Département — ${outcome}\n\n"
         "Ce courrier reste disponible dans l’historique de vos demandes.\n\n"
         "Ce message est envoyé automatiquement : merci de ne pas y répondre. Pour toute "
-        "question : ${email} ${phone}\n",
+        "question : ${contact}\n",
         mapping=mapping,
     )
 
@@ -194,11 +196,18 @@ def letter_data(search, office, letter_date: datetime) -> LetterData:
         letter_date=letter_date,
         deceased_name=_deceased_name(search),
         civil_status=tuple(civil_status),
-        office_name=office.name if office else "",
-        office_address=tuple(line.strip() for line in (office.address or "").splitlines() if line.strip()) if office else (),
-        office_crpcen=office.login if office and getattr(office, "role", "notary") == "notary" else "",
         file_reference=search.file_reference or "",
+        **_office_fields(office),
     )
+
+
+def _office_fields(office) -> dict:
+    if office is None:
+        return {"office_name": ""}
+    address = tuple(line.strip() for line in (office.address or "").splitlines() if line.strip())
+    # A notary office's login is its CRPCEN code; staff accounts have none to print.
+    crpcen = office.login if office.role == "notary" else ""
+    return {"office_name": office.name, "office_address": address, "office_crpcen": crpcen}
 
 
 def _deceased_name(search) -> str:
