@@ -37,9 +37,8 @@ PERSON_COLUMNS = (
 # stays necessary with fewer words.
 MAX_GIVEN_NAME_FILTERS = 4
 
-# Lists of keys and probes are padded (by repeating their last item) to multiples of
-# these sizes, so that most queries share a few SQL texts: SQLite's statement cache
-# then skips parsing and planning.
+# On SQLite, lists of keys and probes are padded to multiples of these sizes, so that
+# most queries share a few SQL texts and the statement cache skips parsing them.
 KEY_SLOTS = 4
 PROBE_SLOTS = 16
 
@@ -100,9 +99,9 @@ def plan_lookup(
 ) -> LookupPlan:
     """Build the candidate lookup for one query (see the module docstring).
 
-    With ``arrays`` (PostgreSQL), lists are bound as array parameters: one SQL text for
-    every query, and a plan made in a fraction of a millisecond where a VALUES list of
-    48 dates took 9 ms to plan (PostgreSQL 15, 50,000-person register).
+    With ``arrays`` (PostgreSQL), lists are bound as array parameters, so that every
+    query shares one prepared SQL text. A VALUES list of 48 dates took 9 ms to plan
+    (PostgreSQL 15, 50,000-person register), longer than the lookup itself.
     """
     parameters = {"import_id": import_id, "letters": sum(len(word) for word in given_words)}
     sql = _PostgresqlSql(parameters) if arrays else _SqliteSql(parameters)
@@ -110,7 +109,8 @@ def plan_lookup(
     given_names_condition = sql.given_names_condition(given_words)
 
     if not birth.is_complete:
-        return LookupPlan((_partial_date_lookup(parameters, key_condition, birth),), parameters)
+        any_given_name = sql.given_names_condition(given_words, require_all=False)
+        return LookupPlan((_partial_date_lookup(parameters, key_condition, any_given_name, birth),), parameters)
 
     # Probe modes: the exact date, a typo variant, the register's partial forms of it.
     probes = [(birth.year, birth.month, birth.day, PROBE_EXACT)]
@@ -139,14 +139,19 @@ class _SqliteSql:
         names = self._bind("k", _padded(keys, KEY_SLOTS))
         return f"k.name_key IN ({', '.join(names)})"
 
-    def given_names_condition(self, words: list[str]) -> str:
+    def given_names_condition(self, words: list[str], *, require_all: bool = True) -> str:
+        """Return a condition that every typed word (or, if not ``require_all``, one) is in."""
         if not words:
             return "1 = 0"
         patterns = [f"%{word}%" for word in _padded(words[:MAX_GIVEN_NAME_FILTERS], MAX_GIVEN_NAME_FILTERS)]
-        return " AND ".join(f"p.first_name_keys LIKE {name}" for name in self._bind("g", patterns))
+        prefix = "g" if require_all else "a"
+        joiner = " AND " if require_all else " OR "
+        return "(" + joiner.join(f"p.first_name_keys LIKE {name}" for name in self._bind(prefix, patterns)) + ")"
 
     def probe_table(self, probes: list[tuple]) -> str:
-        names = self._bind("probe", [value for row in _padded(probes, PROBE_SLOTS) for value in row])
+        # Padding probes are for year 0, which no one is born in, so they find no one.
+        probes = probes + [(0, 0, 0, PROBE_EXACT)] * (-len(probes) % PROBE_SLOTS)
+        names = self._bind("probe", [value for row in probes for value in row])
         values = ", ".join(f"({', '.join(names[index:index + 4])})" for index in range(0, len(names), 4))
         return f"(SELECT column1 AS y, column2 AS m, column3 AS d, column4 AS mode FROM (VALUES {values})) AS probe"
 
@@ -168,11 +173,13 @@ class _PostgresqlSql:
         self.parameters["keys"] = _array_literal(keys)
         return "k.name_key = ANY(CAST(:keys AS text[]))"
 
-    def given_names_condition(self, words: list[str]) -> str:
+    def given_names_condition(self, words: list[str], *, require_all: bool = True) -> str:
+        """Return a condition that every typed word (or, if not ``require_all``, one) is in."""
         if not words:
             return "1 = 0"
-        self.parameters["given_patterns"] = _array_literal(f"%{word}%" for word in words[:MAX_GIVEN_NAME_FILTERS])
-        return "p.first_name_keys LIKE ALL(CAST(:given_patterns AS text[]))"
+        name = "all_given_patterns" if require_all else "any_given_patterns"
+        self.parameters[name] = _array_literal(f"%{word}%" for word in words[:MAX_GIVEN_NAME_FILTERS])
+        return f"p.first_name_keys LIKE {'ALL' if require_all else 'ANY'}(CAST(:{name} AS text[]))"
 
     def probe_table(self, probes: list[tuple]) -> str:
         for column, name in enumerate(("years", "months", "days", "modes")):
@@ -236,8 +243,12 @@ def _date_lookup(parameters: dict, birth: PartialDate, given_names_condition: st
     )
 
 
-def _partial_date_lookup(parameters: dict, key_condition: str, birth: PartialDate) -> str:
-    # NOTE: a partial typed date with a typo in the surname finds nobody, because there
+def _partial_date_lookup(parameters: dict, key_condition: str, any_given_name: str, birth: PartialDate) -> str:
+    """Return the lookup of a partial typed date: the surname keys over the year (or month).
+
+    Given names contained either way share at least one word, hence ``any_given_name``.
+    """
+    # NOTE: a partial typed date with a typo in the surname finds no one, because there
     # is no exact date to probe ix_person_birth with. Both at once are two variations.
     parameters.update(by=birth.year, bm=birth.month)
     month_filter = " AND k.birth_month IN (:bm, 0)" if birth.month else ""
@@ -245,5 +256,5 @@ def _partial_date_lookup(parameters: dict, key_condition: str, birth: PartialDat
         f"SELECT {PERSON_COLUMNS} FROM person p WHERE p.id IN ("
         " SELECT k.person_id FROM person_name_key k"
         f" WHERE {key_condition} AND k.import_id = :import_id"
-        f" AND k.birth_year = :by{month_filter})"
+        f" AND k.birth_year = :by{month_filter}) AND {any_given_name}"
     )
