@@ -23,7 +23,7 @@ def main(global_config, **settings):
         config.include("core.security")
         # Official letters: checks the [letters] table of the TOML at start-up.
         config.include("core.letters")
-        # Outgoing mail: sent after commit, retried by a thread when mail.retry_interval is set.
+        # Outgoing mail: sent after commit, retried by a thread every mail.retry_interval seconds.
         config.include("core.mail")
         # The notary's pages and the shared layout.
         config.include("core.web")

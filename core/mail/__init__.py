@@ -2,7 +2,7 @@
 
 ``includeme`` puts a ``Postman`` (``mail.*`` settings) on the registry as
 ``registry["mail.postman"]``, which ``queue_mail`` uses to send right after the
-request's commit, and starts the retry thread when ``mail.retry_interval`` is set.
+request's commit, and starts the retry thread unless ``mail.retry_interval`` is 0.
 """
 
 

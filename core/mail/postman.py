@@ -9,7 +9,9 @@ Settings (``.ini``, prefix ``mail.``):
 - ``mail.folder``: write each message as an ``.eml`` file into this folder instead of
   sending it (the demo uses it).
 - ``mail.retry_interval``: seconds between two automatic retries of the queue in the
-  web process; 0 or absent turns the retry thread off (``dn send-mail`` still works).
+  web process; 0 turns the retry thread off (``dn send-mail`` still works). The
+  default is 60 when ``mail.host`` is set, and 0 otherwise (``mail.folder`` or no mail
+  settings), so a test or the demo starts no thread unless it asks for one.
 - ``mail.max_attempts`` (10), ``mail.backoff_seconds`` (60), ``mail.backoff_max_seconds``
   (21600): a failed mail waits ``backoff_seconds * 2 ** (attempts - 1)``, at most
   ``backoff_max_seconds``, and becomes 'failed' after ``max_attempts`` attempts.
@@ -59,7 +61,7 @@ class MailSettings:
         return cls(
             default_sender=settings.get(PREFIX + "default_sender") or fallback_sender or None,
             folder=Path(folder) if folder else None,
-            retry_interval=_seconds(settings, "retry_interval", 0, minimum=0),
+            retry_interval=_seconds(settings, "retry_interval", _default_retry_interval(settings), minimum=0),
             max_attempts=_seconds(settings, "max_attempts", 10, minimum=1),
             backoff_seconds=_seconds(settings, "backoff_seconds", 60, minimum=1),
             backoff_max_seconds=_seconds(settings, "backoff_max_seconds", 6 * 3600, minimum=1),
@@ -71,6 +73,10 @@ class MailSettings:
         """Return the delay in seconds before the attempt that follows ``attempts`` failures."""
         exponent = min(max(attempts - 1, 0), 30)
         return min(self.backoff_seconds * 2**exponent, self.backoff_max_seconds)
+
+
+def _default_retry_interval(settings: dict) -> int:
+    return 60 if settings.get(PREFIX + "host") and not settings.get(PREFIX + "folder") else 0
 
 
 def _seconds(settings: dict, key: str, default: int, minimum: int) -> int:

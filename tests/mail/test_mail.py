@@ -395,10 +395,20 @@ def test_retry_thread_started_by_setting(mail_app, smtp_server):
     assert not thread.is_alive()
 
 
-def test_no_retry_thread_by_default(mail_app, smtp_server):
+def test_no_retry_thread_when_asked(mail_app, smtp_server):
     app = mail_app(smtp_server.settings())
 
     assert "mail.retry_thread" not in app.app.registry
+
+
+def test_retry_interval_defaults():
+    smtp = MailSettings.from_settings({"mail.host": "smtp.example.fr"})
+    folder = MailSettings.from_settings({"mail.host": "smtp.example.fr", "mail.folder": "/tmp/courriels"})
+    nothing = MailSettings.from_settings({})
+
+    assert smtp.retry_interval == 60
+    assert folder.retry_interval == 0
+    assert nothing.retry_interval == 0
 
 
 def test_attachment_by_value_or_letter(dbsession):
