@@ -50,7 +50,7 @@ def check_delimiter(delimiter) -> str | None:
         return None
     if isinstance(delimiter, str) and delimiter.lower() in TAB_NAMES:
         return "\t"
-    if delimiter not in DELIMITERS:
+    if not isinstance(delimiter, str) or delimiter not in DELIMITERS:
         raise ExtractionError(
             f"Séparateur « {delimiter} » non pris en charge dans [connector.options] delimiter : "
             "indiquez « ; », « , » ou « tab », ou retirez l'option pour le détecter."

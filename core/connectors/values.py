@@ -42,6 +42,8 @@ def compile_date_format(date_format: str) -> list[re.Pattern]:
     layout made of ``%d``, ``%m`` and ``%Y`` (``%d.%m.%Y``, ``%Y%m%d`` …). A lone year is
     always accepted as a date whose day and month are unknown.
     """
+    if not isinstance(date_format, str):
+        date_format = repr(date_format)
     if date_format == AUTO_DATE_FORMAT:
         layouts = ["%Y-%m-%d", "%d/%m/%Y"]
     else:

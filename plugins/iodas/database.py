@@ -46,7 +46,10 @@ class DatabaseSettings:
 def settings(options: Mapping) -> DatabaseSettings:
     """Check the database options and return them; raise ExtractionError naming a bad one."""
     url = options["database_url"]
-    query = (options.get("query") or "").strip().rstrip(";").strip()
+    query = options.get("query") or ""
+    if not isinstance(url, str) or not isinstance(query, str):
+        raise ExtractionError("database_url et query de [connector.options] doivent être des textes entre guillemets.")
+    query = query.strip().rstrip(";").strip()
     if not query:
         raise ExtractionError("database_url est configuré sans query dans [connector.options] : indiquez le SELECT à exécuter.")
     if not _READ_STATEMENT.match(query):

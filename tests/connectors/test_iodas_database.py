@@ -182,6 +182,8 @@ def test_silent_server_times_out(manager, monkeypatch):
         ({"fetch_size": 0}, "fetch_size « 0 » invalide"),
         ({"fetch_size": "100"}, "fetch_size « 100 » invalide"),
         ({"database_url": "pas une url"}, "database_url invalide"),
+        ({"database_url": 5}, "doivent être des textes"),
+        ({"query": ["SELECT 1"]}, "doivent être des textes"),
         ({"database_url": "oracle+nopilote://x/y"}, "Pilote de base de données non installé"),
     ],
 )

@@ -79,7 +79,7 @@ def test_custom_date_formats(date_format, text):
     assert parse_partial_date(text, compile_date_format(date_format), "date") == PartialDate(1931, 5, 2)
 
 
-@pytest.mark.parametrize("date_format", ["%d/%m", "%d/%m/%y", "%Y-%m-%d-%d", "jj/mm/aaaa", ""])
+@pytest.mark.parametrize("date_format", ["%d/%m", "%d/%m/%y", "%Y-%m-%d-%d", "jj/mm/aaaa", "", 5, None])
 def test_invalid_date_format_option(date_format):
     with pytest.raises(ExtractionError, match="date_format"):
         compile_date_format(date_format)
