@@ -19,6 +19,7 @@ the searches and once after the references.
 
 import argparse
 import csv
+import fcntl
 import os
 import random
 import resource
@@ -45,6 +46,9 @@ from core.settings import load_departement  # noqa: E402
 
 DATA_DIR = REPO_ROOT / "bench" / "data"
 SEED = 42
+# Raised when the register's keys change (core.matching.normalize), so that cached
+# registers built with older keys are not reused.
+KEYS_VERSION = 2
 POSTGRESQL_ADMIN_URL = os.environ.get("NOTAIRES_BENCH_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 VARIATIONS = ("case", "accents", "hyphen", "apostrophe", "spaces", "commas", "given_name_order", "usage_name_only", "names_swapped")
 
@@ -97,8 +101,8 @@ def _query_row(number: int, fields: dict) -> dict:
 def database_url(backend: str, people_count: int) -> str:
     if backend == "sqlite":
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{DATA_DIR / f'register-{people_count}.sqlite'}"
-    name = f"dn_bench_{people_count}"
+        return f"sqlite:///{DATA_DIR / f'register-{people_count}-v{KEYS_VERSION}.sqlite'}"
+    name = f"dn_bench_{people_count}_v{KEYS_VERSION}"
     admin = create_engine(POSTGRESQL_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).scalar():
@@ -108,18 +112,26 @@ def database_url(backend: str, people_count: int) -> str:
 
 
 def ensure_register(engine, people_count: int) -> None:
-    """Load the register once; later runs reuse the cached database."""
-    upgrade_to_head(engine)
-    with engine.connect() as connection:
-        if connection.execute(select(func.count()).select_from(Person)).scalar() >= people_count:
-            return
-    started = time.perf_counter()
-    with engine.begin() as connection:
-        load_people(connection, generate_people(people_count, SEED))
-    with engine.connect() as connection:
-        connection.execute(text("ANALYZE"))
-        connection.commit()
-    print(f"  register loaded in {time.perf_counter() - started:.0f} s", flush=True)
+    """Load the register once; later runs reuse the cached database.
+
+    A lock file makes a second benchmark process (bench_web.py uses this function too)
+    wait for the first one's load rather than load the same people again.
+    """
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    lock_path = DATA_DIR / f"register-{engine.dialect.name}-{people_count}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        upgrade_to_head(engine)
+        with engine.connect() as connection:
+            if connection.execute(select(func.count()).select_from(Person)).scalar() >= people_count:
+                return
+        started = time.perf_counter()
+        with engine.begin() as connection:
+            load_people(connection, generate_people(people_count, SEED))
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
+        print(f"  register loaded in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 # --- measures --------------------------------------------------------------------------
