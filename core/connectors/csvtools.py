@@ -23,6 +23,8 @@ TAB_NAMES = frozenset({"tab", "tabulation", "\\t"})
 CHUNK_SIZE = 1 << 20
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# First bytes of gzip and zip files; a .xlsx workbook is a zip file.
+_ARCHIVE_SIGNATURES = (b"\x1f\x8b", b"PK\x03\x04")
 _UTF8_NAMES = frozenset({"utf-8", "utf-8-sig"})
 
 
@@ -108,6 +110,11 @@ class _ChunkChecker(io.RawIOBase):
         self.ends_with_line_break = data.endswith(b"\n")
 
     def _check_bom(self, data: bytes) -> None:
+        if data.startswith(_ARCHIVE_SIGNATURES):
+            raise ExtractionError(
+                f"Le fichier {self.source} est compressé (gzip ou zip) ou est un classeur : "
+                "décompressez-le, ou enregistrez la feuille au format CSV."
+            )
         if data.startswith(_UTF16_BOMS):
             raise ExtractionError(
                 f"Le fichier {self.source} est encodé en UTF-16 : réenregistrez-le en UTF-8 "
@@ -197,6 +204,11 @@ class CsvFile:
         self._text = io.TextIOWrapper(buffered, encoding=text_encoding, newline="")
 
         header_text = self._first_non_blank_line()
+        if "\0" in header_text:
+            raise ExtractionError(
+                f"L'en-tête de {self.source} contient des caractères nuls : le fichier est binaire ou "
+                "encodé en UTF-16. Réenregistrez-le en UTF-8 ou en Windows-1252."
+            )
         self.delimiter = self._configured_delimiter or self._detect_delimiter(header_text)
         self.header = [name.strip() for name in self._parse_header(header_text)]
         # Not strict, so that spaces after a closing quote are kept as stray spaces instead
@@ -225,7 +237,10 @@ class CsvFile:
 
     def _detect_delimiter(self, header_text: str) -> str:
         def score(delimiter):
-            names = [name.strip().casefold() for name in next(csv.reader([header_text], delimiter=delimiter))]
+            try:
+                names = [name.strip().casefold() for name in next(csv.reader([header_text], delimiter=delimiter))]
+            except csv.Error:
+                return 0, 0
             found = sum(1 for column in self._expected if column in names)
             return found, len(names)
 

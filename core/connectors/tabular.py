@@ -158,7 +158,8 @@ class ColumnMapping:
 
     def _missing_message(self, missing, header, source, delimiter) -> str:
         names = ", ".join(f"« {self.columns[f]} »" for f in missing)
-        header_preview = ", ".join(header[:12]) + (" …" if len(header) > 12 else "")
+        printable = ["".join(char if char.isprintable() else "?" for char in name[:40]) for name in header[:12]]
+        header_preview = ", ".join(printable) + (" …" if len(header) > 12 else "")
         message = (
             f"Colonnes manquantes dans {source} : {names} (en-tête lu : {header_preview}). "
             f"Corrigez l'extraction ou le nom des colonnes dans [connector.options.{self.table}]."
