@@ -35,7 +35,7 @@ FIELD_LABELS = {
 }
 
 # Maximum lengths of the register's columns (core.register.models). Longer values are
-# rejected here, so that the import never fails on a database error halfway through.
+# rejected here, so that the import does not fail on a database error halfway through.
 MAX_LENGTHS = {
     "person_id": Person.__table__.c.person_ref.type.length,
     "usage_name": Person.__table__.c.usage_name.type.length,
