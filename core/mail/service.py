@@ -11,6 +11,11 @@ caused it is committed. Sending then happens outside any transaction, in three s
 3. mark it 'sent', or 'pending' again with a later ``next_attempt_at`` (or 'failed'
    after ``mail.max_attempts``), in its own transaction.
 
+The first attempt runs in the request's thread, after the commit and before the
+response. An SMTP server that does not answer delays that response by the 10 s socket
+timeout of repoze.sendmail 4.4 (per unanswered exchange). ``mail.send_after_commit =
+false`` leaves all sending to the retry thread instead.
+
 NOTE: if the process dies between steps 2 and 3, the mail stays 'sending' until
 ``mail.claim_timeout`` passes and is then sent again: delivery is at least once in that
 case only. The fixed ``Message-ID`` lets the recipient's client spot the duplicate.
