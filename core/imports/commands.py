@@ -1,7 +1,8 @@
 """``dn import`` and ``dn sample-data``.
 
 Messages are for the Département's IT and in French. Exit statuses: 0 done (or dry run
-passed), 1 failed, 2 bad command line or configuration, 3 refused by a guard.
+passed), 1 failed, 2 bad command line or configuration, 3 refused by a guard, 130
+interrupted by Ctrl-C.
 """
 
 import argparse
@@ -22,6 +23,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_REFUSED = 3
+# The shell's convention for a process stopped by SIGINT.
+EXIT_INTERRUPTED = 130
 
 IMPORT_DESCRIPTION = """\
 Import a Département's extraction into the register. The new register replaces the
@@ -40,7 +43,10 @@ rejected lines than [import] max_rejected_ratio, a register shrinking by more th
 valid person, since importing it would empty the register.
 """
 
-IMPORT_EPILOG = "exit status: 0 imported or dry run passed, 1 failed, 2 bad arguments or configuration, 3 refused by a guard"
+IMPORT_EPILOG = (
+    "exit status: 0 imported or dry run passed, 1 failed, 2 bad arguments or configuration, "
+    "3 refused by a guard, 130 interrupted (Ctrl-C)"
+)
 
 
 def register(subparsers) -> None:
@@ -145,6 +151,9 @@ def import_command(args) -> int:
     except ImportFailed as failure:
         print(f"Échec de l'import n° {failure.result.import_id} : {failure}. Le registre précédent reste actif.", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("Import interrompu (Ctrl-C) : le registre précédent reste actif.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     finally:
         env.engine.dispose()
     print(summary(result))

@@ -187,6 +187,7 @@ def _run(engine, connectors, request, thresholds, result, today, progress) -> No
         activated = True
         _delete_replaced_generations(engine, writer)
     except BaseException:
+        result.report_path = report.path if report.written else None
         # Until activation, this import's rows are garbage; after it, they are the register.
         if not request.dry_run and not activated:
             _delete_quietly(writer, result.import_id)

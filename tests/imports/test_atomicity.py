@@ -175,3 +175,24 @@ def test_search_during_import_sees_one_register(engine, register, tmp_path):
     assert reader.seen <= expected
     assert (first.import_id, first.people, first.aids) in reader.seen
     assert (second.import_id, second.people, second.aids) in reader.seen
+
+
+def test_ctrl_c_midway_reports_and_keeps_register(engine, register, demo_ini, big_extraction, tmp_path):
+    first = dn_run("import", demo_ini, "csv_generic", DEMO, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    active = register.active_import_id()
+    people_before = register.count(Person, active)
+
+    process = dn_process("import", demo_ini, "csv_generic", big_extraction, cwd=tmp_path,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    interrupted = wait_for_rows_of_running_import(engine, process)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+
+    assert process.returncode == 130
+    assert "Import interrompu (Ctrl-C)" in err
+    assert "Traceback" not in err
+    assert register.active_import_id() == active
+    assert register.count(Person, active) == people_before
+    assert register.record(interrupted).status == "failed"
+    assert register.count(Person, interrupted) == 0
