@@ -18,7 +18,7 @@ from core.accounts.service import create_account
 from core.audit import record_event
 from core.backoffice.account_forms import ROLE_LABELS, check_account_form, read_account_form
 from core.backoffice.models import TotpUse
-from core.backoffice.office_csv import OfficeFileError, parse_offices_csv
+from core.backoffice.office_csv import MAX_FILE_BYTES, OfficeFileError, parse_offices_csv
 from core.backoffice.offices import import_offices
 from core.backoffice.views import flash
 from core.i18n import _
@@ -205,7 +205,8 @@ def offices_import_submit(request):
         request.response.status = 400
         return {"errors": {"file": _("Choisissez le fichier CSV des offices.")}, "values": {}, "report": None}
     try:
-        parsed = parse_offices_csv(upload.file.read())
+        # One byte over the limit is enough for the parser to reject the file.
+        parsed = parse_offices_csv(upload.file.read(MAX_FILE_BYTES + 1))
     except OfficeFileError as error:
         request.response.status = 400
         return {"errors": {"file": str(error)}, "values": {}, "report": None}

@@ -3,6 +3,10 @@
 An upload runs through ``core.imports.service.run_import`` with the same guards as
 ``dn import``. The uploaded extraction is deleted once the import ends, because it
 contains personal data; the rejected-lines report is kept for download.
+
+NOTE: the import runs inside the upload request, so the page responds only when the
+import ends, which for a large register can take minutes. A front proxy's timeout
+must allow for that, or the Département's IT runs ``dn import`` instead.
 """
 
 import logging
