@@ -3,7 +3,6 @@
 import re
 import socket
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -11,29 +10,12 @@ from sqlalchemy import create_engine, text
 from core.connectors import ConnectorManager
 from core.connectors.records import ExtractionError, PersonRecord, RejectedLine
 from plugins.iodas import database
-
-SAMPLES = Path(__file__).resolve().parents[2] / "plugins" / "iodas" / "samples"
-QUERY = (SAMPLES / "vendor_query.sql").read_text(encoding="utf-8")
+from tests.connectors.vendor import QUERY, SAMPLES
 
 
 @pytest.fixture(scope="module")
 def manager():
     return ConnectorManager()
-
-
-@pytest.fixture
-def vendor_url(database_url):
-    """The test database of the current backend, with IODAS-like tables filled from the samples."""
-    engine = create_engine(database_url)
-    statements = [s for s in (SAMPLES / "vendor_database.sql").read_text(encoding="utf-8").split(";\n") if s.strip()]
-    with engine.begin() as connection:
-        for statement in statements:
-            connection.exec_driver_sql(statement)
-    yield database_url
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE prestation")
-        connection.exec_driver_sql("DROP TABLE individu")
-    engine.dispose()
 
 
 def options(url, **extra):
