@@ -175,8 +175,8 @@ def _letter_view(data: LetterData, language: str, localizer: Localizer, timezone
         "subject": localizer.translate(subject),
         "reference": data.reference,
         "file_reference": data.file_reference,
-        "date": format_date(local_date(data.letter_date, timezone), format="long", locale=language),
-        "search_date": format_date(local_date(data.searched_at, timezone), format="long", locale=language),
+        "date": long_date(local_date(data.letter_date, timezone), language),
+        "search_date": long_date(local_date(data.searched_at, timezone), language),
         "created_iso": data.letter_date.replace(microsecond=0).isoformat() + "Z",
     }
 
@@ -184,6 +184,15 @@ def _letter_view(data: LetterData, language: str, localizer: Localizer, timezone
 def local_date(moment: datetime, timezone: ZoneInfo) -> date:
     """Return the date in ``timezone`` of ``moment``, a naive UTC datetime."""
     return moment.replace(tzinfo=dt_timezone.utc).astimezone(timezone).date()
+
+
+def long_date(day: date, language: str) -> str:
+    """Return ``day`` spelt out, e.g. "1er décembre 2026" or "December 1, 2026"."""
+    text = format_date(day, format="long", locale=language)
+    # French writes the first day of a month as an ordinal; CLDR's long format does not.
+    if language == "fr" and day.day == 1:
+        text = "1er" + text[1:]
+    return text
 
 
 def _branding_view(branding: LetterBranding, language: str) -> dict:

@@ -71,7 +71,7 @@ def test_letter_text_per_outcome(dbsession, departement, office, make_search, ou
     assert "CRPCEN : 69001" in text
     assert "Département de démonstration" in text
     assert "Camille Durand" in text
-    assert "1 décembre 2026" in text
+    assert "1er décembre 2026" in text
 
 
 def test_letters_only_state_their_own_outcome(departement):
@@ -376,7 +376,7 @@ def test_dates_are_local_to_departement(tmp_path, dbsession, departement, office
     reunion_evening = pdf_text(create_letter(dbsession, reunion, evening, office).pdf)
     paris_late = pdf_text(create_letter(dbsession, departement, late, office).pdf)
 
-    assert "le 1 décembre 2026 au sujet" in paris_evening
+    assert "le 1er décembre 2026 au sujet" in paris_evening
     assert "le 2 décembre 2026 au sujet" in reunion_evening
     assert "le 2 décembre 2026 au sujet" in paris_late
 
@@ -386,3 +386,13 @@ def test_invalid_timezone(tmp_path):
 
     with pytest.raises(ConfigurationError, match="timezone .* fuseau horaire inconnu 'Europe/Démoville'"):
         load_branding(custom)
+
+
+def test_long_dates():
+    from datetime import date
+
+    from core.letters.render import long_date
+
+    assert long_date(date(2026, 12, 1), "fr") == "1er décembre 2026"
+    assert long_date(date(2026, 12, 11), "fr") == "11 décembre 2026"
+    assert long_date(date(2026, 12, 1), "en") == "December 1, 2026"
