@@ -2,14 +2,14 @@
 
 import re
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from PIL import Image
 
 from core.letters.branding import load_branding
 from core.letters.models import Letter
-from core.letters.render import LetterRenderingError, render_letter
+from core.letters.render import LetterRenderingError, long_date, render_letter
 from core.letters.sample import sample_letter_data
 from core.letters.service import (
     create_letter,
@@ -389,10 +389,6 @@ def test_invalid_timezone(tmp_path):
 
 
 def test_long_dates():
-    from datetime import date
-
-    from core.letters.render import long_date
-
     assert long_date(date(2026, 12, 1), "fr") == "1er décembre 2026"
     assert long_date(date(2026, 12, 11), "fr") == "11 décembre 2026"
     assert long_date(date(2026, 12, 1), "en") == "December 1, 2026"
