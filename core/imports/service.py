@@ -420,7 +420,7 @@ def _record_start(engine: Engine, request: ImportRequest) -> int:
 def _complete(engine: Engine, result: ImportResult, status: str) -> None:
     """Record the import as done and, unless a dry run, make its generation the register.
 
-    One transaction: a search sees the old register or the new one. On PostgreSQL the
+    One transaction, so a search reads the old register or the new one. On PostgreSQL the
     ``register_state`` row lock waits for searches that share-lock it (see
     :func:`core.register.generations.read_active_import_id`).
     """

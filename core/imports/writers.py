@@ -2,7 +2,7 @@
 
 The ORM would cost a round trip and object bookkeeping per row, so the rows go through
 the driver: ``executemany`` over SQLite's own connection, ``COPY … FROM STDIN`` on
-PostgreSQL. Each batch is one transaction. Nobody reads a generation before it is
+PostgreSQL. Each batch is one transaction. No search reads a generation before it is
 activated, so a crash between batches only leaves rows that the next import deletes.
 
 Ids are allocated here, counting up from the largest id in the table, so that aids can
@@ -260,8 +260,8 @@ class PostgreSQLWriter(GenerationWriter):
         self.connection.commit()
 
     def finish(self) -> None:
-        # Rows inserted with explicit ids leave the serial sequences behind; move them
-        # past the largest id, so that an ORM insert never collides with an import.
+        # Rows inserted with explicit ids leave the serial sequences behind. Moving them
+        # past the largest id keeps an ORM insert from colliding with imported rows.
         for table in ("person", "aid"):
             self._execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

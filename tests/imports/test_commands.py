@@ -170,3 +170,30 @@ def test_report_dir_setting(dn, demo_ini, tmp_path):
     assert status == 3
     [report] = reports.glob("import-*-lignes-rejetees.csv")
     assert str(report) in err
+
+
+@pytest.mark.parametrize("connector, files", [
+    ("iodas", ["extraction_iodas.csv"]),
+    ("solis", ["personnes.csv", "aides.csv"]),
+])
+def test_import_other_connector_with_defaults(dn, demo_ini, register, connector, files):
+    # demo.toml configures csv_generic: another connector runs with its default options.
+    status, out, err = dn("import", demo_ini, connector, *(SAMPLES[connector] / name for name in files))
+
+    assert status == 0, err
+    assert register.count(Person, register.active_import_id()) > 0
+    assert register.record(register.active_import_id()).connector == connector
+
+
+def test_connectors_table_options(dn, demo_ini, tmp_path, register):
+    # Options of a connector other than the configured one come from [connectors.NAME].
+    toml = tmp_path / "departement.toml"
+    source = (SAMPLES["csv_generic"].parents[2] / "config" / "departements" / "demo.toml").read_text(encoding="utf-8")
+    toml.write_text(source + '\n[connectors.iodas]\nencoding = "utf-8"\n', encoding="utf-8")
+    ini = demo_ini.read_text(encoding="utf-8")
+    demo_ini.write_text(ini.replace(str(SAMPLES["csv_generic"].parents[2] / "config" / "departements" / "demo.toml"), str(toml)), encoding="utf-8")
+
+    status, out, err = dn("import", demo_ini, "iodas", SAMPLES["iodas"] / "bad_utf8.csv")
+
+    assert status == 0, err
+    assert register.count(Person, register.active_import_id()) == 12

@@ -40,7 +40,7 @@ def test_people_cover_hard_names():
     assert len(married) > len(people) * 0.2
 
 
-def test_birth_dates_mostly_1915_to_1960_some_partial():
+def test_birth_dates_mostly_1915_to_1960():
     dates = [person["birth_date"] for person in generate_people(20000, seed=4)]
     assert all(isinstance(value, PartialDate) for value in dates)
     in_range = sum(1915 <= value.year <= 1960 for value in dates)
@@ -88,7 +88,7 @@ def test_extraction_rows_unit_is_exact(tmp_path):
     assert counts["people"] == len({row[0] for row in rows[1:]})
 
 
-def test_extraction_person_without_aid_has_empty_aid_columns(tmp_path):
+def test_person_without_aid_empty_columns(tmp_path):
     path = tmp_path / "people.csv"
     write_extraction(path, 50, seed=2)
     people = {person["person_id"]: person for person in generate_people(50, seed=2)}

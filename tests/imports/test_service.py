@@ -317,7 +317,7 @@ def test_extraction_cut_short_refused(run, records_connector, register, previous
     assert "100 personnes lues avant l'erreur" in str(refusal)
 
 
-def test_extraction_cut_short_forced_keeps_what_was_read(run, records_connector, register, monkeypatch):
+def test_cut_short_forced_keeps_read_part(run, records_connector, register, monkeypatch):
     monkeypatch.setattr(service, "BATCH_SIZE", 7)
     records_connector.items = people(30) + [ExtractionError("Le fichier f.csv semble tronqué.")]
 
@@ -418,3 +418,18 @@ def test_second_concurrent_import_stops(run, records_connector, register, engine
     assert "un autre import est en cours" in str(caught.value)
     assert register.active_import_id() is None
     assert run().status == "succeeded"
+
+
+def test_orm_insert_after_import_gets_free_id(run, records_connector, register, engine):
+    from sqlalchemy.orm import Session
+
+    records_connector.items = people(20)
+    result = run()
+    largest_imported_id = max(person.id for person in register.people(result.import_id))
+
+    with Session(engine) as session, session.begin():
+        added = Person(import_id=result.import_id, person_ref="ORM", usage_name="X", first_names="Y",
+                       birth_year=1930, birth_month=0, birth_day=0, first_name_keys="Y")
+        session.add(added)
+        session.flush()
+        assert added.id > largest_imported_id
