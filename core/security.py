@@ -13,6 +13,7 @@ from pyramid.security import Allowed, Denied
 from pyramid.csrf import get_csrf_token, new_csrf_token
 from pyramid.events import NewResponse
 from pyramid.interfaces import IRoutesMapper
+from pyramid.request import RequestLocalCache
 from pyramid.session import SignedCookieSessionFactory
 from pyramid.security import remember
 from pyramid.settings import asbool
@@ -71,9 +72,14 @@ class SecurityPolicy:
 
     def __init__(self, idle_timeout: int = DEFAULT_IDLE_TIMEOUT):
         self.idle_timeout = idle_timeout
+        # Pyramid calls identity() at every use of request.identity (a layout uses it a
+        # dozen times), so the account is loaded once per request and kept here.
+        self._identity_cache = RequestLocalCache(self._load_identity)
 
     def identity(self, request) -> Account | None:
-        # Pyramid caches request.identity, so this runs at most once per request.
+        return self._identity_cache.get_or_create(request)
+
+    def _load_identity(self, request) -> Account | None:
         session = request.session
         account_id = session.get(SESSION_ACCOUNT_KEY)
         if account_id is None:
@@ -120,9 +126,11 @@ class SecurityPolicy:
         session[SESSION_SEEN_KEY] = time.time()
         # A new CSRF token per sign-in, so a token seen before sign-in is worthless after.
         new_csrf_token(request)
+        self._identity_cache.set(request, account)
         return []
 
     def forget(self, request, **kw):
+        self._identity_cache.set(request, None)
         request.session.invalidate()
         new_csrf_token(request)
         return []

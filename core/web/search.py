@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from core.audit import record_event
 from core.i18n import _
+from core.letters.models import Letter
 from core.letters.render import LetterRenderingError
 from core.letters.service import create_letter, letter_for_search, mail_letter
 from core.search.models import Search
@@ -94,7 +95,17 @@ def answer_search(request, query) -> Search:
              permission=PERMISSION_NOTARY)
 def answer(request):
     search = find_own_search(request)
-    return {"search": search, "letter": letter_for_search(request.dbsession, search.id)}
+    return {"search": search, "letter": latest_letter_summary(request.dbsession, search.id)}
+
+
+def latest_letter_summary(dbsession, search_id: int):
+    """Return the id and outcome of the search's latest letter, without loading its PDF."""
+    return dbsession.execute(
+        select(Letter.id, Letter.outcome)
+        .where(Letter.search_id == search_id)
+        .order_by(Letter.created_at.desc(), Letter.id.desc())
+        .limit(1)
+    ).first()
 
 
 @view_config(route_name="letter", request_method="GET", permission=PERMISSION_NOTARY)
