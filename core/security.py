@@ -19,6 +19,7 @@ from pyramid.security import remember
 from pyramid.settings import asbool
 
 from core.accounts.models import ROLE_ADMIN, ROLE_AGENT, ROLE_NOTARY, Account
+from core.i18n import SESSION_KEY as LANGUAGE_SESSION_KEY
 from core.i18n import _
 from core.settings import ConfigurationError
 
@@ -89,14 +90,14 @@ class SecurityPolicy:
         seen_at = session.get(SESSION_SEEN_KEY, 0)
         if now - seen_at > self.idle_timeout:
             log.info("session_expired account_id=%s", account_id)
-            session.invalidate()
+            reset_session(request)
             session.flash(SESSION_EXPIRED_MESSAGE, "info")
             return None
 
         account = request.dbsession.get(Account, account_id)
         if account is None or not account.is_active or account.session_version != session.get(SESSION_VERSION_KEY):
             # Disabled account or password changed elsewhere: this session ends.
-            session.invalidate()
+            reset_session(request)
             return None
 
         session[SESSION_SEEN_KEY] = now
@@ -119,8 +120,7 @@ class SecurityPolicy:
 
     def remember(self, request, userid, **kw):
         account = kw["account"]
-        session = request.session
-        session.invalidate()
+        session = reset_session(request)
         session[SESSION_ACCOUNT_KEY] = account.id
         session[SESSION_VERSION_KEY] = account.session_version
         session[SESSION_SEEN_KEY] = time.time()
@@ -131,9 +131,19 @@ class SecurityPolicy:
 
     def forget(self, request, **kw):
         self._identity_cache.set(request, None)
-        request.session.invalidate()
+        reset_session(request)
         new_csrf_token(request)
         return []
+
+
+def reset_session(request):
+    """Empty the session, keeping only the chosen language; return the session."""
+    session = request.session
+    language = session.get(LANGUAGE_SESSION_KEY)
+    session.invalidate()
+    if language is not None:
+        session[LANGUAGE_SESSION_KEY] = language
+    return session
 
 
 def sign_in(request, account: Account) -> None:

@@ -21,6 +21,7 @@ from core.security import (
     PERMISSION_ACCOUNT,
     SECOND_FACTOR_ROUTE,
     requires_second_factor,
+    reset_session,
     second_factor_available,
     sign_in,
 )
@@ -93,8 +94,7 @@ def _start_second_factor(request, account, next_path, page):
         page["failure"] = _("La vérification en deux étapes est indisponible. Contactez l'administrateur du service.")
         request.response.status = 503
         return page
-    request.session.invalidate()
-    request.session[PENDING_SECOND_FACTOR_KEY] = account.id
+    reset_session(request)[PENDING_SECOND_FACTOR_KEY] = account.id
     query = {"suivant": next_path} if next_path else {}
     return HTTPSeeOther(request.route_url(SECOND_FACTOR_ROUTE, _query=query))
 

@@ -93,3 +93,15 @@ def test_unknown_language_is_refused(web_app):
 def test_language_switch_ignores_foreign_return_address(web_app):
     response = web_app.get("/langue/en", {"retour": "https://evil.example/"}, status=303)
     assert response.location == "http://localhost/"
+
+
+def test_language_survives_sign_in_and_sign_out(web_app, notary):
+    web_app.get("/langue/en")
+    form = web_app.get("/connexion").forms[0]
+    form["login"] = notary.login
+    form["password"] = notary.password
+    page = form.submit(status=303).follow()
+    assert "New search" in page.text
+    sign_out = next(form for form in page.forms.values() if form.action.endswith("/deconnexion"))
+    page = sign_out.submit(status=303).follow()
+    assert "You are signed out." in page.text
