@@ -18,7 +18,7 @@ WINDOW = timedelta(hours=1)
 FIRST_BLOCK = timedelta(seconds=2)
 MAX_BLOCK = timedelta(minutes=15)
 
-# Waitress reports no address for some test transports; they share one bucket.
+# Requests without REMOTE_ADDR (some WSGI test clients) share one bucket.
 UNKNOWN_ADDRESS = "unknown"
 
 

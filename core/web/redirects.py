@@ -1,4 +1,4 @@
-"""Where to send a user after signing in, and which return paths are safe to follow."""
+"""Redirect targets: the home page of each role, and the return paths safe to follow."""
 
 from core.accounts.models import ROLE_NOTARY
 
