@@ -54,9 +54,11 @@ class Run:
     """The measures of one repetition for one database and one file size."""
 
     import_seconds: float
+    import_cpu_seconds: float
     reimport_seconds: float
     peak_rss_mb: float
     raw_seconds: float
+    load_average: float
 
 
 @dataclass
@@ -152,8 +154,13 @@ def write_ini(folder: Path, database_url: str) -> Path:
     return path
 
 
-def timed_import(ini: Path, csv_path: Path, folder: Path) -> tuple[float, float]:
-    """Run ``dn import`` in a child process; return (seconds, peak resident memory in MB)."""
+def timed_import(ini: Path, csv_path: Path, folder: Path) -> tuple[float, float, float]:
+    """Run ``dn import`` in a child process.
+
+    Returns the wall-clock seconds, the CPU seconds (user and system) of that process and
+    its peak resident memory in MB. On a shared machine the CPU time varies less than
+    the wall-clock time.
+    """
     command = [sys.executable, "-m", "core.cli", "import", str(ini), "csv_generic", str(csv_path)]
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     with (folder / "import.log").open("w") as log:
@@ -166,7 +173,7 @@ def timed_import(ini: Path, csv_path: Path, folder: Path) -> tuple[float, float]
     if process.returncode != 0:
         sys.exit(f"dn import failed ({process.returncode}); see {folder / 'import.log'}")
     # Linux reports ru_maxrss in kilobytes.
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 READ_ONLY_SCRIPT = """
@@ -193,28 +200,31 @@ def measure(backend: str, csv_path: Path, folder: Path) -> Run:
         upgrade_to_head(engine)
         engine.dispose()
         ini = write_ini(folder, database.url)
-        first_seconds, first_rss = timed_import(ini, csv_path, folder)
-        second_seconds, second_rss = timed_import(ini, csv_path, folder)
+        first_seconds, first_cpu, first_rss = timed_import(ini, csv_path, folder)
+        second_seconds, _, second_rss = timed_import(ini, csv_path, folder)
         raw_seconds = database.raw_load(csv_path)
     finally:
         database.drop()
-    return Run(first_seconds, second_seconds, max(first_rss, second_rss), raw_seconds)
+    # The 1-minute load average of the machine, since other jobs share its cores.
+    load_average = os.getloadavg()[0]
+    return Run(first_seconds, first_cpu, second_seconds, max(first_rss, second_rss), raw_seconds, load_average)
 
 
 def report(series: list[Series]) -> str:
     header = (
-        "| database | rows | people | import (s) | rows/s | re-import (s) | peak RSS (MB) "
-        "| raw bulk load (s) | import / raw |"
+        "| database | rows | people | import (s) | import CPU (s) | rows/s | re-import (s) "
+        "| peak RSS (MB) | raw bulk load (s) | import / raw | load average |"
     )
-    lines = [header, "|" + "---|" * 9]
+    lines = [header, "|" + "---|" * 11]
     for item in series:
         import_seconds = item.median("import_seconds")
         raw_seconds = item.median("raw_seconds")
         lines.append(
             f"| {item.backend} | {item.rows:,} | {item.people:,} | {import_seconds:.1f} "
+            f"| {item.median('import_cpu_seconds'):.1f} "
             f"| {item.rows / import_seconds:,.0f} | {item.median('reimport_seconds'):.1f} "
             f"| {max(run.peak_rss_mb for run in item.runs):.0f} | {raw_seconds:.1f} "
-            f"| {import_seconds / raw_seconds:.1f}× |"
+            f"| {import_seconds / raw_seconds:.1f}× | {item.median('load_average'):.1f} |"
         )
     return "\n".join(lines)
 
@@ -244,9 +254,9 @@ def main(argv: list[str] | None = None) -> int:
                     run = measure(backend, csv_path, Path(folder))
                     item.runs.append(run)
                     print(
-                        f"{backend} {rows:,} rows, run {repetition + 1}: import {run.import_seconds:.1f} s, "
-                        f"re-import {run.reimport_seconds:.1f} s, peak {run.peak_rss_mb:.0f} MB, "
-                        f"raw {run.raw_seconds:.1f} s",
+                        f"{backend} {rows:,} rows, run {repetition + 1}: import {run.import_seconds:.1f} s "
+                        f"({run.import_cpu_seconds:.1f} s CPU), re-import {run.reimport_seconds:.1f} s, "
+                        f"peak {run.peak_rss_mb:.0f} MB, raw {run.raw_seconds:.1f} s, load {run.load_average:.1f}",
                         flush=True,
                     )
                 series.append(item)
