@@ -2,7 +2,7 @@
 
 Chromium is Debian's ``/usr/bin/chromium`` driven by Playwright for Python (no browser
 download). axe-core's ``axe.min.js`` comes from the npm package installed by ``.ci/run``
-into ``build/node_modules`` (or the path in ``AXE_CORE_JS``). Browser tests run on
+into ``~/.cache/departements-notaires/node_modules`` (or the path in ``AXE_CORE_JS``). Browser tests run on
 SQLite only: the web tests already cover PostgreSQL.
 
 Fixtures for other browser tests: ``live_server`` (``.url``, ``.app``), ``browser``,
@@ -35,7 +35,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-AXE_SCRIPT = Path(os.environ.get("AXE_CORE_JS", REPO_ROOT / "build" / "node_modules" / "axe-core" / "axe.min.js"))
+# Outside the work tree, where no build or clean step of the project removes it.
+AXE_PREFIX = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "departements-notaires"
+AXE_SCRIPT = Path(os.environ.get("AXE_CORE_JS", AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"))
 # axe-core impacts that fail a test. "moderate" and "minor" findings are returned to the caller without failing.
 FAILING_IMPACTS = ("serious", "critical")
 
@@ -92,7 +94,7 @@ def page(browser):
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE_SCRIPT.exists():
-        _missing(f"axe-core not found at {AXE_SCRIPT}: run `npm install --prefix build axe-core` (see .ci/run).")
+        _missing(f"axe-core not found at {AXE_SCRIPT}: run `npm install --prefix {AXE_PREFIX} axe-core` (see .ci/run).")
     return AXE_SCRIPT.read_text(encoding="utf-8")
 
 
