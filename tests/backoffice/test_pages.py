@@ -217,3 +217,19 @@ def test_office_import_unusable_file(admin_app):
 
     assert response.status_int == 400
     assert "Le fichier est vide" in response.html.find(id="file-error").text
+
+
+# --- language ----------------------------------------------------------------------------
+
+
+def test_back_office_in_english(admin_app, searched):
+    admin_app.get("/langue/en", {"retour": "/bureau"}, status=303)
+
+    dashboard = admin_app.get("/bureau")
+    statistics = admin_app.get("/bureau/statistiques")
+
+    assert "<h1>Dashboard</h1>" in dashboard.text
+    assert "Doubtful cases pending" in dashboard.text
+    assert "Searches per month and answer" in statistics.text
+    assert "Share of doubtful cases (%)" in statistics.text
+    assert "Recoverable aid" in str(statistics.html.find("svg"))
