@@ -25,7 +25,7 @@ class ScriptEnvironment:
 def open_environment(config_uri: str, configure_logging: bool = True) -> ScriptEnvironment:
     """Read ``config_uri`` and return the engine, sessions, connectors and Département."""
     if not Path(config_uri.split("#")[0]).is_file():
-        raise FileNotFoundError(f"Configuration file not found: {config_uri}")
+        raise FileNotFoundError(f"Fichier de configuration introuvable : {config_uri}. Indiquez le chemin du fichier .ini, par exemple config/demo.ini.")
     if configure_logging:
         setup_logging(config_uri)
     settings = apply_environment(get_appsettings(config_uri))

@@ -9,7 +9,7 @@ DATABASE_URL_VARIABLE = "NOTAIRES_DATABASE_URL"
 
 
 class ConfigurationError(Exception):
-    """A setting is missing or invalid; the message says which and how to fix it."""
+    """A setting is missing or invalid; the French message says which and how to fix it."""
 
 
 @dataclass
@@ -57,7 +57,7 @@ def apply_environment(settings: dict) -> dict:
         settings["sqlalchemy.url"] = url
     if not settings.get("sqlalchemy.url"):
         raise ConfigurationError(
-            f"No database configured: set sqlalchemy.url in the .ini file or {DATABASE_URL_VARIABLE}."
+            f"Aucune base de données configurée : renseignez sqlalchemy.url dans le fichier .ini ou la variable {DATABASE_URL_VARIABLE}."
         )
     return settings
 
@@ -69,18 +69,18 @@ def load_departement(path: str | Path) -> DepartementConfig:
         with path.open("rb") as stream:
             raw = tomllib.load(stream)
     except FileNotFoundError:
-        raise ConfigurationError(f"Département file not found: {path}") from None
+        raise ConfigurationError(f"Fichier du Département introuvable : {path}. Vérifiez departement.config dans le fichier .ini.") from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigurationError(f"Invalid TOML in {path}: {error}") from None
+        raise ConfigurationError(f"Fichier TOML invalide {path} : {error}") from None
 
     departement = raw.get("departement", {})
     for key in ("code", "name"):
         if not departement.get(key):
-            raise ConfigurationError(f"Missing [departement] {key} in {path}")
+            raise ConfigurationError(f"Clé {key} manquante dans la table [departement] de {path}.")
 
     connector = raw.get("connector", {})
     if not connector.get("name"):
-        raise ConfigurationError(f"Missing [connector] name in {path}")
+        raise ConfigurationError(f"Clé name manquante dans la table [connector] de {path} : indiquez le connecteur (csv_generic, iodas, solis…).")
 
     aids = raw.get("aids", {})
     recoverable = frozenset(aids.get("recoverable", []))
@@ -88,7 +88,7 @@ def load_departement(path: str | Path) -> DepartementConfig:
     both = recoverable & overpayment
     if both:
         raise ConfigurationError(
-            f"Aid codes listed both as recoverable and as overpayment risk in {path}: {sorted(both)}"
+            f"Codes d'aide classés à la fois récupérables et à risque d'indu dans {path} : {sorted(both)}. Gardez chaque code dans une seule liste."
         )
 
     thresholds = raw.get("import", {})
@@ -111,5 +111,5 @@ def includeme(config):
     settings = config.get_settings()
     path = settings.get("departement.config")
     if not path:
-        raise ConfigurationError("Missing departement.config in the .ini file.")
+        raise ConfigurationError("Réglage departement.config manquant dans le fichier .ini : indiquez le fichier TOML du Département.")
     config.registry["departement"] = load_departement(path)

@@ -51,7 +51,7 @@ def test_preview_shows_invalid_configuration(admin_app, tmp_path):
 
     page = admin_app.get("/bureau/courriers")
 
-    assert "Invalid TOML" in page.html.find(id="branding-error").text
+    assert "Fichier TOML invalide" in page.html.find(id="branding-error").text
     admin_app.get("/bureau/courriers/unknown.pdf", status=500)
 
 
