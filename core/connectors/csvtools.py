@@ -264,7 +264,7 @@ class CsvFile:
         """
         reader = self._reader
         offset = self.header_line
-        held = None
+        previous_row = None
         while True:
             line = offset + reader.line_num + 1
             try:
@@ -285,13 +285,13 @@ class CsvFile:
             if self._checker.nul_lines and self._has_nul(line, offset + reader.line_num):
                 fields, problem = None, "caractère nul dans la ligne : le fichier est peut-être corrompu"
 
-            if held is not None:
-                yield held
-            held = (line, fields, problem)
+            if previous_row is not None:
+                yield previous_row
+            previous_row = (line, fields, problem)
 
-        if held is not None:
-            self._check_last_row(*held)
-            yield held
+        if previous_row is not None:
+            self._check_last_row(*previous_row)
+            yield previous_row
 
     def _has_nul(self, first_line: int, last_line: int) -> bool:
         return any(line in self._checker.nul_lines for line in range(first_line, last_line + 1))

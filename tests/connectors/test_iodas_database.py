@@ -145,7 +145,7 @@ def test_unreachable_database(manager):
 def test_silent_server_times_out(manager, monkeypatch):
     monkeypatch.setattr(database, "CONNECT_TIMEOUT_SECONDS", 1)
     with socket.socket() as silent:
-        # The kernel completes the TCP handshake, but nothing ever answers.
+        # The kernel completes the TCP handshake, but nothing ever responds.
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
         url = f"postgresql+psycopg://postgres@127.0.0.1:{silent.getsockname()[1]}/iodas"
