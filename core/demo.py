@@ -207,7 +207,6 @@ def print_summary(site: DemoSite, url: str, stream=sys.stdout) -> None:
 
 
 def demo_command(args) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-5.5s [%(name)s] %(message)s")
     if not 0 < args.port < 65536:
         print(f"Port invalide : {args.port}. Choisissez un nombre entre 1 et 65535.", file=sys.stderr)
         return 2
@@ -216,6 +215,8 @@ def demo_command(args) -> int:
         return 2
     from core.imports.service import ImportFailed, ImportRefused
 
+    # Configured only once the arguments are valid, so a refused command installs no handler.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-5.5s [%(name)s] %(message)s")
     try:
         site = prepare_demo(Path(args.data_dir), args.people)
     except OSError as error:
