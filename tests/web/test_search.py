@@ -15,6 +15,7 @@ from core.search.outcomes import OUTCOME_WORDINGS
 from core.web.wording import OUTCOME_LABELS
 from tests.smtp import smtp_server, smtp_settings  # noqa: F401
 from tests.web.fixtures import KNOWN_PEOPLE, set_app_settings, sign_in, submit_search
+from tests.conftest import REPO_ROOT
 
 VALID = KNOWN_PEOPLE["recoverable_aid"]
 
@@ -246,3 +247,26 @@ def test_history_is_paginated(notary_app, register, session_factory, notary):
     assert "Page 3 / 3" in " ".join(last.html.find(class_="pagination").text.split())
     assert len(notary_app.get("/historique", {"page": "abc"}).html.find("tbody").find_all("tr")) == 20
     assert len(notary_app.get("/historique", {"page": "999"}).html.find("tbody").find_all("tr")) == 5
+
+
+def test_answer_stands_when_the_letter_fails(web_ini, engine, register, notary, tmp_path, session_factory):
+    from pyramid.paster import get_app
+
+    # A Département template that breaks at rendering time.
+    broken = tmp_path / "broken-letters"
+    broken.mkdir()
+    (broken / "recoverable_aid.pt").write_text("<p>${undefined_name.attribute}</p>", encoding="utf-8")
+    source = (REPO_ROOT / "config" / "departements" / "demo.toml").read_text(encoding="utf-8")
+    toml = tmp_path / "broken.toml"
+    toml.write_text(source.replace("[letters]\n", f'[letters]\ntemplates = "{broken}"\n'), encoding="utf-8")
+    set_app_settings(web_ini, {"departement.config": str(toml)})
+
+    app = webtest.TestApp(get_app(str(web_ini), "main"), extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+    sign_in(app, notary.login, notary.password, status=303)
+    page = submit_search(app, VALID, status=303).follow()
+    assert OUTCOME_WORDINGS["recoverable_aid"] in page.text
+    assert "Le courrier n'a pas pu être produit" in page.text
+    with session_factory() as dbsession:
+        assert dbsession.scalar(select(Search)) is not None
+        assert dbsession.scalar(select(Letter)) is None
+        assert dbsession.scalar(select(OutgoingMail)) is None
