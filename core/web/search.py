@@ -21,6 +21,7 @@ from core.letters.service import create_letter, letter_for_search, mail_letter
 from core.search.models import Search
 from core.search.service import QueryError, RegisterNotLoaded, parse_query, run_search
 from core.security import PERMISSION_NOTARY
+from core.settings import ConfigurationError
 from core.web.search_form import read_search_form
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def answer_search(request, query) -> Search:
     )
     try:
         letter = create_letter(request.dbsession, departement, search, account, language=request.locale_name)
-    except LetterRenderingError:
+    except (LetterRenderingError, ConfigurationError):
         # The answer is still shown without its letter: the page says so, and the log names the search.
         log.exception("letter_failed search_ref=%s", search.reference)
         return search
