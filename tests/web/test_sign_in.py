@@ -227,3 +227,14 @@ def test_notary_has_no_second_step(web_app, notary, session_factory):
         dbsession.get(Account, notary.id).totp_required = True
         dbsession.commit()
     assert sign_in(web_app, notary.login, notary.password, status=303).location.endswith("/recherche")
+
+
+def test_session_cookie_is_secure_when_configured(web_ini, engine):
+    from pyramid.paster import get_app
+
+    from tests.web.fixtures import set_app_settings
+
+    set_app_settings(web_ini, {"session.secure": "true"})
+    app = webtest.TestApp(get_app(str(web_ini), "main"))
+    response = app.get("/connexion", extra_environ={"wsgi.url_scheme": "https"})
+    assert "secure" in response.headers["Set-Cookie"].lower()
