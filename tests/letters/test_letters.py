@@ -1,5 +1,6 @@
 """Letters rendered from real searches: their text, their storage, PDF/A, overrides."""
 
+import os
 import re
 import shutil
 from datetime import date, datetime
@@ -392,3 +393,30 @@ def test_long_dates():
     assert long_date(date(2026, 12, 1), "fr") == "1er décembre 2026"
     assert long_date(date(2026, 12, 11), "fr") == "11 décembre 2026"
     assert long_date(date(2026, 12, 1), "en") == "December 1, 2026"
+
+
+def test_edited_stylesheet_applies_at_once(tmp_path):
+    folder = tmp_path / "modeles"
+    folder.mkdir()
+    stylesheet = folder / "letter.css"
+    shutil.copy(TEMPLATES_DIR / "letter.css", stylesheet)
+    custom = write_departement(tmp_path, ['templates = "modeles"'])
+    before = pdf_text(render(custom, "unknown").pdf)
+
+    with stylesheet.open("a", encoding="utf-8") as stream:
+        stream.write("\n.sender-name { text-transform: uppercase; }\n")
+    os.utime(stylesheet, ns=(stylesheet.stat().st_atime_ns, stylesheet.stat().st_mtime_ns + 1_000_000))
+    after = pdf_text(render(custom, "unknown").pdf)
+
+    assert "DÉPARTEMENT DE DÉMONSTRATION" not in before
+    assert "DÉPARTEMENT DE DÉMONSTRATION" in after
+
+
+def test_stylesheet_import_of_url_rejected(tmp_path):
+    folder = tmp_path / "modeles"
+    folder.mkdir()
+    (folder / "letter.css").write_text('@import url("http://127.0.0.1:9/style.css");\n', encoding="utf-8")
+    custom = write_departement(tmp_path, ['templates = "modeles"'])
+
+    with pytest.raises(LetterRenderingError, match="ressource non autorisée : http://127.0.0.1:9/style.css"):
+        render(custom, "unknown")
