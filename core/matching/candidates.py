@@ -112,10 +112,7 @@ def plan_lookup(
         any_given_name = sql.given_names_condition(given_words, require_all=False)
         return LookupPlan((_partial_date_lookup(parameters, key_condition, any_given_name, birth),), parameters)
 
-    # Probe modes: the exact date, a typo variant, the register's partial forms of it.
-    probes = [(birth.year, birth.month, birth.day, PROBE_EXACT)]
-    probes += [(*variant, PROBE_TYPO) for variant in dates.typo_variants(birth)]
-    probes += [(birth.year, birth.month, 0, PROBE_PARTIAL), (birth.year, 0, 0, PROBE_PARTIAL)]
+    probes = date_probes(birth)
     by_name = (
         f"SELECT {PERSON_COLUMNS} FROM {sql.probe_table(probes)}"
         " JOIN person_name_key k"
@@ -127,6 +124,32 @@ def plan_lookup(
     )
     by_date = _date_lookup(parameters, birth, f"{given_names_condition} AND {SAME_LETTER_COUNT}")
     return LookupPlan((by_name, by_date), parameters)
+
+
+def date_probes(birth: PartialDate) -> list[tuple[int, int, int, int]]:
+    """Return the (year, month, day, mode) probes of a complete typed date.
+
+    Modes: the exact date, a typo variant, the register's partial forms of it.
+    """
+    probes = [(birth.year, birth.month, birth.day, PROBE_EXACT)]
+    probes += [(*variant, PROBE_TYPO) for variant in dates.typo_variants(birth)]
+    probes += [(birth.year, birth.month, 0, PROBE_PARTIAL), (birth.year, 0, 0, PROBE_PARTIAL)]
+    return probes
+
+
+def swapped_date(birth: PartialDate) -> tuple[int, int] | None:
+    """Return (month, day) of a complete date read with day and month swapped, if it differs."""
+    if birth.day != birth.month and birth.day <= 12:
+        return birth.day, birth.month
+    return None
+
+
+def given_name_patterns(words: list[str]) -> list[str]:
+    """Return the LIKE patterns of the given-name filter, padded to MAX_GIVEN_NAME_FILTERS.
+
+    Padding repeats the last word, which keeps the condition the same.
+    """
+    return [f"%{word}%" for word in _padded(words[:MAX_GIVEN_NAME_FILTERS], MAX_GIVEN_NAME_FILTERS)]
 
 
 class _SqliteSql:
@@ -143,7 +166,7 @@ class _SqliteSql:
         """Return a condition that every typed word (or, if not ``require_all``, one) is in."""
         if not words:
             return "1 = 0"
-        patterns = [f"%{word}%" for word in _padded(words[:MAX_GIVEN_NAME_FILTERS], MAX_GIVEN_NAME_FILTERS)]
+        patterns = given_name_patterns(words)
         prefix = "g" if require_all else "a"
         joiner = " AND " if require_all else " OR "
         return "(" + joiner.join(f"p.first_name_keys LIKE {name}" for name in self._bind(prefix, patterns)) + ")"
@@ -231,10 +254,8 @@ def _date_lookup(parameters: dict, birth: PartialDate, given_names_condition: st
     """Return the lookup by birth date, for a typo in the surname (see the module docstring)."""
     parameters.update(by=birth.year, bm=birth.month, bd=birth.day)
     # Without a swap, the second pair repeats the first, so that the SQL text stays one.
-    if birth.day != birth.month and birth.day <= 12:
-        parameters.update(sm=birth.day, sd=birth.month)
-    else:
-        parameters.update(sm=birth.month, sd=birth.day)
+    swapped = swapped_date(birth) or (birth.month, birth.day)
+    parameters.update(sm=swapped[0], sd=swapped[1])
     return (
         f"SELECT {PERSON_COLUMNS} FROM person p"
         " WHERE p.import_id = :import_id AND p.birth_year = :by"
@@ -258,3 +279,87 @@ def _partial_date_lookup(parameters: dict, key_condition: str, any_given_name: s
         f" WHERE {key_condition} AND k.import_id = :import_id"
         f" AND k.birth_year = :by{month_filter}) AND {any_given_name}"
     )
+
+
+# --- a whole chunk of queries at once (batch, SQLite) -----------------------------------
+
+# The probes of a chunk go into temporary tables, so that two statements per chunk do
+# the lookups of every query. The same index seeks run, but without a statement per
+# query, and in the order of the probe table's primary key: consecutive seeks of one
+# surname key land on the same index pages. CROSS JOIN keeps that join order, because
+# SQLite never reorders the tables of a CROSS JOIN. With a plain JOIN the planner, with
+# no statistics on these tables, chose to scan person_name_key.
+CHUNK_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS chunk_query ("
+    " query_no INTEGER PRIMARY KEY, g0 TEXT, g1 TEXT, g2 TEXT, g3 TEXT, letters INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS chunk_name_probe ("
+    " name_key TEXT, y INTEGER, m INTEGER, d INTEGER, mode INTEGER, query_no INTEGER,"
+    " PRIMARY KEY (name_key, y, m, d, mode, query_no)) WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS chunk_date_probe ("
+    " y INTEGER, m INTEGER, d INTEGER, query_no INTEGER,"
+    " PRIMARY KEY (y, m, d, query_no)) WITHOUT ROWID",
+)
+
+_CHUNK_GIVEN_NAMES = " AND ".join(f"p.first_name_keys LIKE q.g{index}" for index in range(MAX_GIVEN_NAME_FILTERS))
+_CHUNK_LETTERS = SAME_LETTER_COUNT.replace(":letters", "q.letters")
+
+# The same conditions as plan_lookup's two statements, with each query's values read
+# from its row of chunk_query.
+CHUNK_BY_NAME = (
+    f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_name_probe probe"
+    " CROSS JOIN person_name_key k"
+    "  ON k.name_key = probe.name_key AND k.import_id = :import_id"
+    "  AND k.birth_year = probe.y AND k.birth_month = probe.m AND k.birth_day = probe.d"
+    " CROSS JOIN person p ON p.id = k.person_id"
+    " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
+    f" WHERE probe.mode = {PROBE_EXACT} OR (({_CHUNK_GIVEN_NAMES})"
+    f" AND (probe.mode = {PROBE_PARTIAL} OR {_CHUNK_LETTERS}))"
+)
+CHUNK_BY_DATE = (
+    f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_date_probe probe"
+    " CROSS JOIN person p"
+    "  ON p.import_id = :import_id AND p.birth_year = probe.y AND p.birth_month = probe.m AND p.birth_day = probe.d"
+    " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
+    f" WHERE ({_CHUNK_GIVEN_NAMES}) AND {_CHUNK_LETTERS}"
+)
+
+
+def fits_chunk_lookup(given_words: list[str], birth: PartialDate) -> bool:
+    """Tell whether a query can go through fetch_chunk_candidates (complete date, given names)."""
+    return birth.is_complete and bool(given_words)
+
+
+def fetch_chunk_candidates(
+    cursor, import_id: int, lookups: list[tuple[list[str], list[str], PartialDate]]
+) -> list[list[CandidateRow]]:
+    """Return the candidates of each (keys, given words, birth date) lookup, on SQLite.
+
+    Finds the same people as plan_lookup and fetch_candidates would, query by query.
+    Every lookup must fit (see fits_chunk_lookup). Writes only to temporary tables.
+    """
+    query_rows, name_probes, birth_probes = [], [], []
+    for query_no, (keys, given_words, birth) in enumerate(lookups):
+        query_rows.append((query_no, *given_name_patterns(given_words), sum(len(word) for word in given_words)))
+        probes = date_probes(birth)
+        for key in keys:
+            name_probes.extend((key, *probe, query_no) for probe in probes)
+        birth_probes.append((birth.year, birth.month, birth.day, query_no))
+        swapped = swapped_date(birth)
+        if swapped:
+            birth_probes.append((birth.year, *swapped, query_no))
+
+    for statement in CHUNK_TABLES:
+        cursor.execute(statement)
+    for table in ("chunk_query", "chunk_name_probe", "chunk_date_probe"):
+        cursor.execute(f"DELETE FROM {table}")
+    cursor.executemany("INSERT INTO chunk_query VALUES (?, ?, ?, ?, ?, ?)", query_rows)
+    # OR IGNORE: a repeated probe would only find the same people again.
+    cursor.executemany("INSERT OR IGNORE INTO chunk_name_probe VALUES (?, ?, ?, ?, ?, ?)", name_probes)
+    cursor.executemany("INSERT OR IGNORE INTO chunk_date_probe VALUES (?, ?, ?, ?)", birth_probes)
+
+    people = [{} for _ in lookups]
+    for statement in (CHUNK_BY_NAME, CHUNK_BY_DATE):
+        cursor.execute(statement, {"import_id": import_id})
+        for row in cursor.fetchall():
+            people[row[0]].setdefault(row[1], row[1:])
+    return [[CandidateRow(*row) for row in found.values()] for found in people]

@@ -4,7 +4,8 @@ Each query is matched like a single search and recorded the same way, channel 'b
 and no account (the command line has no signed-in user).
 
 To keep the rate high, the active register is read once and lookups go through the
-raw driver cursor. The aids of all identified people of a chunk are read in one
+raw driver cursor: on SQLite two statements look up a whole chunk, on PostgreSQL the
+lookups of a chunk are pipelined. The aids of all identified people of a chunk are read in one
 statement, and rows are written with executemany and committed chunk by chunk.
 """
 
@@ -16,7 +17,16 @@ from dataclasses import dataclass
 from sqlalchemy import insert, literal, literal_column, select, update
 from sqlalchemy.engine import Connection
 
-from core.matching.candidates import CandidateRow, LookupPlan, fetch_candidates, plan_lookup, pyformat_sql, query_keys
+from core.matching.candidates import (
+    CandidateRow,
+    LookupPlan,
+    fetch_candidates,
+    fetch_chunk_candidates,
+    fits_chunk_lookup,
+    plan_lookup,
+    pyformat_sql,
+    query_keys,
+)
 from core.matching.engine import MatchResult, NormalizedQuery, decide
 from core.register.models import Aid, RegisterState
 from core.search import outcomes
@@ -96,12 +106,8 @@ class BatchSearcher:
     def _run_chunk(self, rows: list[dict]) -> list[BatchResult]:
         results: list[BatchResult | _Pending] = [self._parse_row(row) for row in rows]
         pending = [item for item in results if isinstance(item, _Pending)]
-        plans = [self._plan(entry.query) for entry in pending]
-        if self._pyformat:
-            found = self._fetch_pipelined([plan for _, plan in plans])
-        else:
-            found = self._fetch_one_by_one([plan for _, plan in plans])
-        for entry, (normalized, _), people in zip(pending, plans, found):
+        queries = [_normalized(entry.query) for entry in pending]
+        for entry, normalized, people in zip(pending, queries, self.fetch(queries)):
             entry.result = decide(normalized, people)
 
         written = self._record(pending)
@@ -120,19 +126,47 @@ class BatchSearcher:
         return _Pending(query_id, query, None)
 
     def _plan(self, query: SearchQuery) -> tuple[NormalizedQuery, LookupPlan]:
-        normalized = NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date)
-        plan = plan_lookup(
+        normalized = _normalized(query)
+        return normalized, self._plan_of(normalized)
+
+    def fetch(self, queries: list[NormalizedQuery]) -> list[list[CandidateRow]]:
+        """Return the candidates of each query of a chunk, as match() would find them."""
+        if self._pyformat:
+            return self._fetch_pipelined([self._plan_of(normalized) for normalized in queries])
+        return self._fetch_by_chunk(queries)
+
+    def _fetch_by_chunk(self, queries: list[NormalizedQuery]) -> list[list[CandidateRow]]:
+        """Look up the chunk's queries together on SQLite (see fetch_chunk_candidates).
+
+        Two statements for the whole chunk ran about twice as fast as two per query
+        (1,000,000-person register). A partial date, or no given name, is looked up
+        on its own.
+        """
+        together = [
+            number for number, normalized in enumerate(queries)
+            if fits_chunk_lookup(normalized.given_names, normalized.birth)
+        ]
+        found: list[list[CandidateRow] | None] = [None] * len(queries)
+        cursor = self._driver.cursor()
+        try:
+            lookups = [
+                (query_keys(queries[number].surnames), queries[number].given_names, queries[number].birth)
+                for number in together
+            ]
+            for number, people in zip(together, fetch_chunk_candidates(cursor, self.import_id, lookups)):
+                found[number] = people
+            for number, normalized in enumerate(queries):
+                if found[number] is None:
+                    found[number] = fetch_candidates(cursor, self._plan_of(normalized), pyformat=False)
+        finally:
+            cursor.close()
+        return found
+
+    def _plan_of(self, normalized: NormalizedQuery) -> LookupPlan:
+        return plan_lookup(
             self.import_id, query_keys(normalized.surnames), normalized.given_names, normalized.birth,
             arrays=self._pyformat,
         )
-        return normalized, plan
-
-    def _fetch_one_by_one(self, plans: list[LookupPlan]) -> list[list[CandidateRow]]:
-        cursor = self._driver.cursor()
-        try:
-            return [fetch_candidates(cursor, plan, pyformat=False) for plan in plans]
-        finally:
-            cursor.close()
 
     def _fetch_pipelined(self, plans: list[LookupPlan]) -> list[list[CandidateRow]]:
         """Send every lookup of the chunk before reading any result (psycopg pipeline mode).
@@ -232,6 +266,10 @@ class BatchSearcher:
                 "end": end.isoformat() if end else None,
             })
         return aids
+
+
+def _normalized(query: SearchQuery) -> NormalizedQuery:
+    return NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date)
 
 
 def _search_row(entry: _Pending, outcome: str, created_at: datetime.datetime, import_id: int) -> dict:

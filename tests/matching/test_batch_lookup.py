@@ -1,0 +1,76 @@
+"""The chunk lookups of ``dn search --batch`` find the same people as a single search.
+
+The batch looks up a whole chunk at once: two statements on SQLite, a pipeline on
+PostgreSQL. A single search runs its own statements. Both must find the same
+candidates, and so give the same decisions, on every kind of labelled variation.
+"""
+
+from core.matching import quality
+from core.matching.candidates import fetch_candidates
+from core.matching.engine import NormalizedQuery, decide
+from core.matching.register_loader import load_people
+from core.search.batch import BatchSearcher
+from core.search.query import parse_query
+
+PEOPLE = 3000
+CASES_PER_KIND = 30
+
+
+def normalized_cases(departement):
+    people = quality.build_register(PEOPLE, seed=23)
+    cases = quality.build_cases(people, departement.aid_categories, per_kind=CASES_PER_KIND, seed=23)
+    fields = [case.fields for case in cases] + swapped_with_typo(people)
+    queries = []
+    for typed in fields:
+        query = parse_query(typed)
+        queries.append(NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date))
+    return people, queries
+
+
+def swapped_with_typo(people, count=30):
+    """Return queries with a surname typo and day and month swapped: only the date lookup finds them."""
+    fields = []
+    for person in people:
+        born = person["birth_date"]
+        if born.is_complete and born.day <= 12 and born.day != born.month and len(person["usage_name"]) > 3:
+            surname = person["usage_name"][:-1] + ("A" if person["usage_name"][-1] != "A" else "E")
+            fields.append({
+                "usage_name": surname,
+                "first_names": person["first_names"],
+                "birth_date": f"{born.month:02d}/{born.day:02d}/{born.year:04d}",
+            })
+        if len(fields) == count:
+            break
+    return fields
+
+
+def by_id(row):
+    return row.id
+
+
+def test_chunk_lookup_same_candidates(engine, departement):
+    people, queries = normalized_cases(departement)
+    with engine.begin() as connection:
+        load_people(connection, people)
+
+    with engine.connect() as connection:
+        searcher = BatchSearcher(connection, departement)
+        together = searcher.fetch(queries)
+        cursor = connection.connection.driver_connection.cursor()
+        alone = [fetch_candidates(cursor, searcher._plan_of(query), pyformat=searcher._pyformat) for query in queries]
+        cursor.close()
+
+    assert any(together), "the cases found no one: the comparison would prove nothing"
+    for query, chunk_people, single_people in zip(queries, together, alone):
+        assert sorted(chunk_people, key=by_id) == sorted(single_people, key=by_id), query
+        chunk_result = decide(query, chunk_people)
+        single_result = decide(query, single_people)
+        assert chunk_result.decision == single_result.decision, query
+        assert [item.person.id for item in chunk_result.candidates] == [item.person.id for item in single_result.candidates]
+
+
+def test_chunk_lookup_empty_chunk(engine, departement):
+    with engine.begin() as connection:
+        load_people(connection, quality.build_register(10, seed=5))
+    with engine.connect() as connection:
+        assert BatchSearcher(connection, departement).fetch([]) == []
