@@ -15,10 +15,25 @@ def read_active_import_id(session: Session) -> int | None:
     On PostgreSQL the ``register_state`` row stays share-locked until the caller's
     transaction ends, and an import waits for that lock before it switches generations.
     So a search that reads the id and its candidates in one transaction never sees the
-    old generation half-deleted. SQLite readers get the same guarantee from WAL
-    snapshots, as long as their reads share one transaction.
+    old generation half-deleted. On SQLite the caller's transaction is begun here, with
+    the write lock, so that its later reads share this one's snapshot.
     """
     query = select(RegisterState.active_import_id).where(RegisterState.id == REGISTER_STATE_ID)
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         query = query.with_for_update(read=True)
+    elif dialect == "sqlite":
+        _begin_sqlite_snapshot(session)
     return session.scalar(query)
+
+
+def _begin_sqlite_snapshot(session: Session) -> None:
+    # pysqlite opens a transaction only before a write, so each SELECT would otherwise
+    # read its own snapshot, and an import could switch and delete generations between
+    # the id and the candidates. BEGIN IMMEDIATE makes the reads share one snapshot; it
+    # takes the write lock at once because a search writes its record afterwards, and a
+    # deferred read transaction that later writes fails with "database is locked" when
+    # another writer committed in between.
+    connection = session.connection()
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -8,13 +8,12 @@ import datetime
 import logging
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.matching.candidates import CandidateRow, fetch_candidates, plan_lookup, query_keys
 from core.matching.engine import DECISION_NONE, DECISION_SINGLE, MatchResult, NormalizedQuery, decide
 from core.matching.dates import format_date
-from core.register.models import RegisterState
+from core.register.generations import read_active_import_id
 from core.search import outcomes
 from core.search.models import Search, SearchCandidate
 from core.search.query import QueryError, SearchQuery, parse_query
@@ -61,7 +60,7 @@ def make_reference(created_at: datetime.datetime, search_id: int) -> str:
 
 def active_import_id(dbsession: Session) -> int:
     """Return the id of the register generation searches read; raise RegisterNotLoaded."""
-    import_id = dbsession.execute(select(RegisterState.active_import_id).limit(1)).scalar()
+    import_id = read_active_import_id(dbsession)
     if import_id is None:
         raise RegisterNotLoaded()
     return import_id
