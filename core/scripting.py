@@ -1,4 +1,4 @@
-"""What command-line tools need from an ``.ini`` file, without building the WSGI app."""
+"""The script environment (engine, sessions, connectors) read from an ``.ini`` file, without the WSGI app."""
 
 import logging.config
 from dataclasses import dataclass

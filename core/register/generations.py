@@ -1,4 +1,4 @@
-"""Which register generation is active, read safely while an import may switch it."""
+"""Reading the active register generation safely while an import may switch it."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,8 +30,8 @@ def read_active_import_id(session: Session) -> int | None:
 def _begin_sqlite_snapshot(session: Session) -> None:
     # pysqlite opens a transaction only before a write, so each SELECT would otherwise
     # read its own snapshot, and an import could switch and delete generations between
-    # the id and the candidates. BEGIN IMMEDIATE makes the reads share one snapshot; it
-    # takes the write lock at once because a search writes its record afterwards, and a
+    # the id and the candidates. BEGIN IMMEDIATE makes the reads share one snapshot.
+    # It takes the write lock at once because a search writes its record afterwards: a
     # deferred read transaction that later writes fails with "database is locked" when
     # another writer committed in between.
     connection = session.connection()
