@@ -4,6 +4,8 @@ import argparse
 import importlib
 import sys
 
+from core.connectors import DuplicateConnectorError
+
 # Each module defines ``register(subparsers)`` adding its subcommands, each with a
 # ``func(args) -> int`` default that returns the exit status.
 COMMAND_MODULES = (
@@ -30,7 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except DuplicateConnectorError as error:
+        # Raised while loading the plugins, before any command could explain it.
+        print(f"Connecteurs en conflit : {error}. Désinstallez l'un des deux paquets.", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

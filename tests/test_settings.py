@@ -32,3 +32,17 @@ def test_aid_code_in_two_categories_rejected(tmp_path):
     )
     with pytest.raises(ConfigurationError, match="PCH"):
         load_departement(path)
+
+
+def test_cli_explains_duplicate_connector(monkeypatch, capsys):
+    from core import cli
+    from core.connectors import DuplicateConnectorError
+    from core.register import commands
+
+    def broken_command(args):
+        raise DuplicateConnectorError("two plugins are named 'iodas'")
+
+    monkeypatch.setattr(commands, "init_db", broken_command)
+    status = cli.main(["init-db", "config/demo.ini"])
+    assert status == 2
+    assert "Connecteurs en conflit" in capsys.readouterr().err
