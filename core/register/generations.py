@@ -1,6 +1,7 @@
 """Reading the active register generation safely while an import may switch it."""
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from core.register.models import RegisterState
@@ -18,22 +19,26 @@ def read_active_import_id(session: Session) -> int | None:
     old generation half-deleted. On SQLite the caller's transaction is begun here, with
     the write lock, so that its later reads share this one's snapshot.
     """
+    return read_active_import_id_on(session.connection())
+
+
+def read_active_import_id_on(connection: Connection) -> int | None:
+    """Return the active generation's id as :func:`read_active_import_id` does, on a Connection."""
     query = select(RegisterState.active_import_id).where(RegisterState.id == REGISTER_STATE_ID)
-    dialect = session.get_bind().dialect.name
+    dialect = connection.dialect.name
     if dialect == "postgresql":
         query = query.with_for_update(read=True)
     elif dialect == "sqlite":
-        _begin_sqlite_snapshot(session)
-    return session.scalar(query)
+        _begin_sqlite_snapshot(connection)
+    return connection.scalar(query)
 
 
-def _begin_sqlite_snapshot(session: Session) -> None:
+def _begin_sqlite_snapshot(connection: Connection) -> None:
     # pysqlite opens a transaction only before a write, so each SELECT would otherwise
     # read its own snapshot, and an import could switch and delete generations between
     # the id and the candidates. BEGIN IMMEDIATE makes the reads share one snapshot.
     # It takes the write lock at once because a search writes its record afterwards: a
     # deferred read transaction that later writes fails with "database is locked" when
     # another writer committed in between.
-    connection = session.connection()
     if not connection.connection.driver_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -28,7 +28,8 @@ from core.matching.candidates import (
     query_keys,
 )
 from core.matching.engine import MatchResult, NormalizedQuery, decide
-from core.register.models import Aid, RegisterState
+from core.register.generations import read_active_import_id_on
+from core.register.models import Aid
 from core.search import outcomes
 from core.search.models import Search, SearchCandidate
 from core.search.query import QueryError, SearchQuery, parse_query
@@ -86,9 +87,9 @@ class BatchSearcher:
         self.connection = connection
         self.departement = departement
         self.chunk_size = chunk_size
-        self.import_id = connection.execute(select(RegisterState.active_import_id).limit(1)).scalar()
-        if self.import_id is None:
-            raise RegisterNotLoaded()
+        # Fail early when no register was imported; each chunk reads the id again.
+        self.import_id = self._read_import_id()
+        connection.rollback()
         self._driver = connection.connection.driver_connection
         self._pyformat = connection.dialect.name == "postgresql"
 
@@ -103,7 +104,16 @@ class BatchSearcher:
         if chunk:
             yield from self._run_chunk(chunk)
 
+    def _read_import_id(self) -> int:
+        # Read in the chunk's own transaction: an import may have switched generations
+        # since the previous chunk, and the old one is deleted right after the switch.
+        import_id = read_active_import_id_on(self.connection)
+        if import_id is None:
+            raise RegisterNotLoaded()
+        return import_id
+
     def _run_chunk(self, rows: list[dict]) -> list[BatchResult]:
+        self.import_id = self._read_import_id()
         results: list[BatchResult | _Pending] = [self._parse_row(row) for row in rows]
         pending = [item for item in results if isinstance(item, _Pending)]
         queries = [_normalized(entry.query) for entry in pending]

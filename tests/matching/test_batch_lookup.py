@@ -74,3 +74,28 @@ def test_chunk_lookup_empty_chunk(engine, departement):
         load_people(connection, quality.build_register(10, seed=5))
     with engine.connect() as connection:
         assert BatchSearcher(connection, departement).fetch([]) == []
+
+
+def test_each_chunk_reads_active_generation(engine, departement):
+    from sqlalchemy import select
+
+    from core.search.models import Search
+
+    people = quality.build_register(50, seed=5)
+    with engine.begin() as connection:
+        first = load_people(connection, people)
+    row = {"query_id": "1", "last_name": people[0]["usage_name"], "birth_name": "",
+           "first_names": people[0]["first_names"], "birth_date": str(people[0]["birth_date"]), "death_date": ""}
+
+    with engine.connect() as connection:
+        searcher = BatchSearcher(connection, departement, chunk_size=1)
+        results = iter(searcher.run([row, dict(row, query_id="2")]))
+        next(results)
+        # An import activates a new generation between two chunks of the same batch.
+        with engine.begin() as other:
+            second = load_people(other, people)
+        next(results)
+
+    with engine.connect() as connection:
+        generations = connection.execute(select(Search.import_id).order_by(Search.id)).scalars().all()
+    assert generations == [first, second]
