@@ -1,4 +1,4 @@
-"""What every page template receives: the layout macro, navigation, languages, forms.
+"""Template values shared by every page: the layout macro, navigation, languages, forms.
 
 Templates fill ``layout.macros['layout']``; the values added here by a ``BeforeRender``
 subscriber are available in every page, including the back office's.

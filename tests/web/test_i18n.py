@@ -69,7 +69,8 @@ def test_language_switch_shows_english_pages(web_app):
     page = web_app.get("/connexion")
     assert "Se connecter" in page.text
     english = page.click(href="/langue/en").follow()
-    assert '<html' in english.text and 'lang="en"' in english.text
+    assert '<html' in english.text
+    assert 'lang="en"' in english.text
     assert "Sign in" in english.text
     assert "Forgotten password?" in english.text
     french = english.click(href="/langue/fr").follow()

@@ -21,7 +21,8 @@ def audit_actions(session_factory) -> list[str]:
 
 def test_sign_in_page_is_french_and_labelled(web_app):
     page = web_app.get("/connexion")
-    assert '<html' in page.text and 'lang="fr"' in page.text
+    assert '<html' in page.text
+    assert 'lang="fr"' in page.text
     assert "<title>Connexion" in page.text
     assert '<label for="login">' in page.text
     assert '<label for="password">' in page.text
