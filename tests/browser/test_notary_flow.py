@@ -89,8 +89,9 @@ def test_form_errors_are_accessible(page, live_server, register, notary, check_a
 
 def test_pages_in_english_are_accessible(page, live_server, notary, check_accessibility):
     page.goto(f"{live_server.url}/connexion")
-    page.get_by_role("link", name="English").click()
-    page.wait_for_load_state()
+    # The link reloads the page: wait for the new one, since the old one is loaded already.
+    with page.expect_navigation():
+        page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     check_accessibility(page, "English sign-in page")
     page.get_by_label("Login").fill(notary.login)
