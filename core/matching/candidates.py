@@ -1,15 +1,18 @@
 """Finding the register people a query could be, through indexed lookups only.
 
-Two lookups run on the active register generation:
+Three lookups run on the active register generation:
 
-- by surname key (``ix_person_name_key_lookup``): every key of the typed names, with
-  the typed birth date and each of its typo variants (one digit wrong, day and month
-  swapped). The register's partial forms of that date (month or day unknown) are
-  probed too.
+- same year (``ix_person_name_key_lookup``): every key of the typed names in the typed
+  birth year, one range of index entries per key. The entries kept are the typed date,
+  its typo variants within the year (one digit of the day or month wrong, day and month
+  swapped) and the register's partial forms of that year (month or day unknown).
+- other years (the same index): every key of the typed names with the typed day and
+  month, in each year one digit away from the typed one.
 - by birth date (``ix_person_birth``): the typed date and its swapped form, so that a
-  typo in the surname is still found.
+  typo in the surname is still found. The index holds the given names, so that the
+  given-name filter reads index entries and only the people it keeps.
 
-A partial typed date probes the surname keys over the whole year (or month) instead.
+A partial typed date looks up the surname keys over the whole year (or month) instead.
 No lookup reads more than the index entries of those keys and dates.
 
 Apart from the exact date with the surname keys, every lookup keeps only people whose
@@ -37,18 +40,63 @@ PERSON_COLUMNS = (
 # stays necessary with fewer words.
 MAX_GIVEN_NAME_FILTERS = 4
 
-# On SQLite, lists of keys and probes are padded to multiples of these sizes, so that
+# On SQLite, lists of keys and years are padded to multiples of these sizes, so that
 # most queries share a few SQL texts and the statement cache skips parsing them.
 KEY_SLOTS = 4
-PROBE_SLOTS = 16
-
-PROBE_EXACT = 1
-PROBE_TYPO = 0
-PROBE_PARTIAL = 2
+YEAR_SLOTS = 24
 
 # The register's given names have as many letters as the typed ones: a necessary
 # condition for the same names, reordered or glued.
 SAME_LETTER_COUNT = "length(replace(p.first_name_keys, ' ', '')) = :letters"
+
+
+def _same_year_dates(value) -> str:
+    """Return the condition on index entries of the typed year (see the module docstring).
+
+    ``value(name)`` is the SQL of one of the date_values() of the typed date. A digit of
+    the day or month is wrong when the other digit and the other part are the same.
+    """
+    return (
+        "(k.birth_month = 0"
+        f" OR (k.birth_month = {value('bm')} AND (k.birth_day = 0"
+        f" OR k.birth_day / 10 = {value('bd10')} OR k.birth_day % 10 = {value('bd1')}))"
+        f" OR (k.birth_day = {value('bd')}"
+        f" AND (k.birth_month / 10 = {value('bm10')} OR k.birth_month % 10 = {value('bm1')}))"
+        f" OR (k.birth_month = {value('sm')} AND k.birth_day = {value('sd')}))"
+    )
+
+
+def _same_year_people(value, given_names_condition: str, letters_condition: str) -> str:
+    """Return the condition on the people of the same-year lookup.
+
+    The exact date needs nothing more; a partial register date needs the typed given
+    names; a typo needs them with as many letters.
+    """
+    return (
+        f"((k.birth_month = {value('bm')} AND k.birth_day = {value('bd')})"
+        f" OR ({given_names_condition} AND (k.birth_month = 0 OR k.birth_day = 0 OR {letters_condition})))"
+    )
+
+
+def date_values(birth: PartialDate) -> dict[str, int]:
+    """Return the values the date conditions compare with, for a complete typed date.
+
+    ``sm`` and ``sd`` are the date read with day and month swapped; without a swap they
+    repeat the date itself, so that the SQL text stays one.
+    """
+    swapped = swapped_date(birth) or (birth.month, birth.day)
+    return {
+        "by": birth.year, "bm": birth.month, "bd": birth.day, "sm": swapped[0], "sd": swapped[1],
+        "bm10": birth.month // 10, "bm1": birth.month % 10, "bd10": birth.day // 10, "bd1": birth.day % 10,
+    }
+
+
+def _parameter(name: str) -> str:
+    return f":{name}"
+
+
+def _chunk_column(name: str) -> str:
+    return f"q.{name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,29 +160,21 @@ def plan_lookup(
         any_given_name = sql.given_names_condition(given_words, require_all=False)
         return LookupPlan((_partial_date_lookup(parameters, key_condition, any_given_name, birth),), parameters)
 
-    probes = date_probes(birth)
-    by_name = (
-        f"SELECT {PERSON_COLUMNS} FROM {sql.probe_table(probes)}"
-        " JOIN person_name_key k"
-        "  ON k.birth_year = probe.y AND k.birth_month = probe.m AND k.birth_day = probe.d"
-        " JOIN person p ON p.id = k.person_id"
-        f" WHERE {key_condition} AND k.import_id = :import_id"
-        f" AND (probe.mode = {PROBE_EXACT} OR ({given_names_condition}"
-        f" AND (probe.mode = {PROBE_PARTIAL} OR {SAME_LETTER_COUNT})))"
-    )
-    by_date = _date_lookup(parameters, birth, f"{given_names_condition} AND {SAME_LETTER_COUNT}")
-    return LookupPlan((by_name, by_date), parameters)
-
-
-def date_probes(birth: PartialDate) -> list[tuple[int, int, int, int]]:
-    """Return the (year, month, day, mode) probes of a complete typed date.
-
-    Modes: the exact date, a typo variant, the register's partial forms of it.
-    """
-    probes = [(birth.year, birth.month, birth.day, PROBE_EXACT)]
-    probes += [(*variant, PROBE_TYPO) for variant in dates.typo_variants(birth)]
-    probes += [(birth.year, birth.month, 0, PROBE_PARTIAL), (birth.year, 0, 0, PROBE_PARTIAL)]
-    return probes
+    parameters.update(date_values(birth))
+    by_keys = f"SELECT {PERSON_COLUMNS} FROM person_name_key k {sql.join} person p ON p.id = k.person_id"
+    statements = [
+        f"{by_keys} WHERE {key_condition} AND k.import_id = :import_id AND k.birth_year = :by"
+        f" AND {_same_year_dates(_parameter)}"
+        f" AND {_same_year_people(_parameter, given_names_condition, SAME_LETTER_COUNT)}"
+    ]
+    years = dates.year_typo_variants(birth.year)
+    if years:
+        statements.append(
+            f"{by_keys} WHERE {key_condition} AND k.import_id = :import_id AND {sql.year_condition(years)}"
+            f" AND k.birth_month = :bm AND k.birth_day = :bd AND {given_names_condition} AND {SAME_LETTER_COUNT}"
+        )
+    statements.append(_date_lookup(f"{given_names_condition} AND {SAME_LETTER_COUNT}"))
+    return LookupPlan(tuple(statements), parameters)
 
 
 def swapped_date(birth: PartialDate) -> tuple[int, int] | None:
@@ -155,12 +195,20 @@ def given_name_patterns(words: list[str]) -> list[str]:
 class _SqliteSql:
     """SQL pieces with one named parameter per list item (SQLite has no arrays)."""
 
+    # SQLite keeps the tables of a CROSS JOIN in the written order: the index entries
+    # first, then the people they point to.
+    join = "CROSS JOIN"
+
     def __init__(self, parameters: dict):
         self.parameters = parameters
 
     def key_condition(self, keys: list[str]) -> str:
         names = self._bind("k", _padded(keys, KEY_SLOTS))
         return f"k.name_key IN ({', '.join(names)})"
+
+    def year_condition(self, years: tuple[int, ...]) -> str:
+        names = self._bind("y", _padded(list(years), YEAR_SLOTS))
+        return f"k.birth_year IN ({', '.join(names)})"
 
     def given_names_condition(self, words: list[str], *, require_all: bool = True) -> str:
         """Return a condition that every typed word (or, if not ``require_all``, one) is in."""
@@ -170,13 +218,6 @@ class _SqliteSql:
         prefix = "g" if require_all else "a"
         joiner = " AND " if require_all else " OR "
         return "(" + joiner.join(f"p.first_name_keys LIKE {name}" for name in self._bind(prefix, patterns)) + ")"
-
-    def probe_table(self, probes: list[tuple]) -> str:
-        # Padding probes are for year 0, which no one is born in, so they find no one.
-        probes = probes + [(0, 0, 0, PROBE_EXACT)] * (-len(probes) % PROBE_SLOTS)
-        names = self._bind("probe", [value for row in probes for value in row])
-        values = ", ".join(f"({', '.join(names[index:index + 4])})" for index in range(0, len(names), 4))
-        return f"(SELECT column1 AS y, column2 AS m, column3 AS d, column4 AS mode FROM (VALUES {values})) AS probe"
 
     def _bind(self, prefix: str, values: list) -> list[str]:
         names = []
@@ -189,12 +230,18 @@ class _SqliteSql:
 class _PostgresqlSql:
     """SQL pieces with lists bound as array literals, cast in SQL."""
 
+    join = "JOIN"
+
     def __init__(self, parameters: dict):
         self.parameters = parameters
 
     def key_condition(self, keys: list[str]) -> str:
         self.parameters["keys"] = _array_literal(keys)
         return "k.name_key = ANY(CAST(:keys AS text[]))"
+
+    def year_condition(self, years: tuple[int, ...]) -> str:
+        self.parameters["years"] = _array_literal(years)
+        return "k.birth_year = ANY(CAST(:years AS int[]))"
 
     def given_names_condition(self, words: list[str], *, require_all: bool = True) -> str:
         """Return a condition that every typed word (or, if not ``require_all``, one) is in."""
@@ -203,14 +250,6 @@ class _PostgresqlSql:
         name = "all_given_patterns" if require_all else "any_given_patterns"
         self.parameters[name] = _array_literal(f"%{word}%" for word in words[:MAX_GIVEN_NAME_FILTERS])
         return f"p.first_name_keys LIKE {'ALL' if require_all else 'ANY'}(CAST(:{name} AS text[]))"
-
-    def probe_table(self, probes: list[tuple]) -> str:
-        for column, name in enumerate(("years", "months", "days", "modes")):
-            self.parameters[f"probe_{name}"] = _array_literal(row[column] for row in probes)
-        return (
-            "unnest(CAST(:probe_years AS int[]), CAST(:probe_months AS int[]),"
-            " CAST(:probe_days AS int[]), CAST(:probe_modes AS int[])) AS probe(y, m, d, mode)"
-        )
 
 
 def _array_literal(values) -> str:
@@ -250,12 +289,11 @@ def fetch_candidates(cursor, plan: LookupPlan, *, pyformat: bool) -> list[Candid
     return [CandidateRow(*row) for row in people.values()]
 
 
-def _date_lookup(parameters: dict, birth: PartialDate, given_names_condition: str) -> str:
-    """Return the lookup by birth date, for a typo in the surname (see the module docstring)."""
-    parameters.update(by=birth.year, bm=birth.month, bd=birth.day)
-    # Without a swap, the second pair repeats the first, so that the SQL text stays one.
-    swapped = swapped_date(birth) or (birth.month, birth.day)
-    parameters.update(sm=swapped[0], sd=swapped[1])
+def _date_lookup(given_names_condition: str) -> str:
+    """Return the lookup by birth date, for a typo in the surname (see the module docstring).
+
+    Reads the date_values() parameters.
+    """
     return (
         f"SELECT {PERSON_COLUMNS} FROM person p"
         " WHERE p.import_id = :import_id AND p.birth_year = :by"
@@ -283,44 +321,57 @@ def _partial_date_lookup(parameters: dict, key_condition: str, any_given_name: s
 
 # --- a whole chunk of queries at once (batch, SQLite) -----------------------------------
 
-# The probes of a chunk go into temporary tables, so that two statements per chunk do
-# the lookups of every query. The same index seeks run, but without a statement per
-# query, and in the order of the probe table's primary key: consecutive seeks of one
+# The lookups of a chunk go into temporary tables, so that three statements per chunk
+# do the lookups of every query. The same index seeks run, but without a statement per
+# query, and in the order of the probe tables' primary keys: consecutive seeks of one
 # surname key land on the same index pages. CROSS JOIN keeps that join order, because
 # SQLite never reorders the tables of a CROSS JOIN. With a plain JOIN the planner, with
 # no statistics on these tables, chose to scan person_name_key.
 CHUNK_TABLES = (
     "CREATE TEMP TABLE IF NOT EXISTS chunk_query ("
-    " query_no INTEGER PRIMARY KEY, g0 TEXT, g1 TEXT, g2 TEXT, g3 TEXT, letters INTEGER)",
-    "CREATE TEMP TABLE IF NOT EXISTS chunk_name_probe ("
-    " name_key TEXT, y INTEGER, m INTEGER, d INTEGER, mode INTEGER, query_no INTEGER,"
-    " PRIMARY KEY (name_key, y, m, d, mode, query_no)) WITHOUT ROWID",
+    " query_no INTEGER PRIMARY KEY, g0 TEXT, g1 TEXT, g2 TEXT, g3 TEXT, letters INTEGER,"
+    " bm INTEGER, bd INTEGER, sm INTEGER, sd INTEGER, bm10 INTEGER, bm1 INTEGER, bd10 INTEGER, bd1 INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS chunk_year_probe ("
+    " name_key TEXT, y INTEGER, query_no INTEGER,"
+    " PRIMARY KEY (name_key, y, query_no)) WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS chunk_point_probe ("
+    " name_key TEXT, y INTEGER, m INTEGER, d INTEGER, query_no INTEGER,"
+    " PRIMARY KEY (name_key, y, m, d, query_no)) WITHOUT ROWID",
     "CREATE TEMP TABLE IF NOT EXISTS chunk_date_probe ("
     " y INTEGER, m INTEGER, d INTEGER, query_no INTEGER,"
     " PRIMARY KEY (y, m, d, query_no)) WITHOUT ROWID",
 )
+CHUNK_TABLE_NAMES = ("chunk_query", "chunk_year_probe", "chunk_point_probe", "chunk_date_probe")
 
-_CHUNK_GIVEN_NAMES = " AND ".join(f"p.first_name_keys LIKE q.g{index}" for index in range(MAX_GIVEN_NAME_FILTERS))
+_CHUNK_GIVEN_NAMES = "(" + " AND ".join(f"p.first_name_keys LIKE q.g{index}" for index in range(MAX_GIVEN_NAME_FILTERS)) + ")"
 _CHUNK_LETTERS = SAME_LETTER_COUNT.replace(":letters", "q.letters")
 
-# The same conditions as plan_lookup's two statements, with each query's values read
-# from its row of chunk_query.
-CHUNK_BY_NAME = (
-    f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_name_probe probe"
+# The same conditions as plan_lookup's statements, with each query's values read from
+# its row of chunk_query.
+CHUNK_SAME_YEAR = (
+    f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_year_probe probe"
+    " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
+    " CROSS JOIN person_name_key k"
+    "  ON k.name_key = probe.name_key AND k.import_id = :import_id AND k.birth_year = probe.y"
+    " CROSS JOIN person p ON p.id = k.person_id"
+    f" WHERE {_same_year_dates(_chunk_column)}"
+    f" AND {_same_year_people(_chunk_column, _CHUNK_GIVEN_NAMES, _CHUNK_LETTERS)}"
+)
+CHUNK_OTHER_YEARS = (
+    f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_point_probe probe"
     " CROSS JOIN person_name_key k"
     "  ON k.name_key = probe.name_key AND k.import_id = :import_id"
     "  AND k.birth_year = probe.y AND k.birth_month = probe.m AND k.birth_day = probe.d"
     " CROSS JOIN person p ON p.id = k.person_id"
     " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
-    f" WHERE probe.mode = {PROBE_EXACT} OR (({_CHUNK_GIVEN_NAMES})"
-    f" AND (probe.mode = {PROBE_PARTIAL} OR {_CHUNK_LETTERS}))"
+    f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}"
 )
 CHUNK_BY_DATE = (
     f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_date_probe probe"
     " CROSS JOIN person p"
     "  ON p.import_id = :import_id AND p.birth_year = probe.y AND p.birth_month = probe.m AND p.birth_day = probe.d"
     " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
-    f" WHERE ({_CHUNK_GIVEN_NAMES}) AND {_CHUNK_LETTERS}"
+    f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}"
 )
 
 
@@ -337,28 +388,32 @@ def fetch_chunk_candidates(
     Finds the same people as plan_lookup and fetch_candidates would, query by query.
     Every lookup must fit (see fits_chunk_lookup). Writes only to temporary tables.
     """
-    query_rows, name_probes, birth_probes = [], [], []
+    query_rows, year_probes, point_probes, birth_probes = [], [], [], []
     for query_no, (keys, given_words, birth) in enumerate(lookups):
-        query_rows.append((query_no, *given_name_patterns(given_words), sum(len(word) for word in given_words)))
-        probes = date_probes(birth)
+        values = date_values(birth)
+        query_rows.append((
+            query_no, *given_name_patterns(given_words), sum(len(word) for word in given_words),
+            *(values[name] for name in ("bm", "bd", "sm", "sd", "bm10", "bm1", "bd10", "bd1")),
+        ))
+        years = dates.year_typo_variants(birth.year)
         for key in keys:
-            name_probes.extend((key, *probe, query_no) for probe in probes)
+            year_probes.append((key, birth.year, query_no))
+            point_probes.extend((key, year, birth.month, birth.day, query_no) for year in years)
         birth_probes.append((birth.year, birth.month, birth.day, query_no))
-        swapped = swapped_date(birth)
-        if swapped:
-            birth_probes.append((birth.year, *swapped, query_no))
+        birth_probes.append((birth.year, values["sm"], values["sd"], query_no))
 
     for statement in CHUNK_TABLES:
         cursor.execute(statement)
-    for table in ("chunk_query", "chunk_name_probe", "chunk_date_probe"):
+    for table in CHUNK_TABLE_NAMES:
         cursor.execute(f"DELETE FROM {table}")
-    cursor.executemany("INSERT INTO chunk_query VALUES (?, ?, ?, ?, ?, ?)", query_rows)
+    cursor.executemany(f"INSERT INTO chunk_query VALUES ({', '.join('?' * 14)})", query_rows)
     # OR IGNORE: a repeated probe would only find the same people again.
-    cursor.executemany("INSERT OR IGNORE INTO chunk_name_probe VALUES (?, ?, ?, ?, ?, ?)", name_probes)
+    cursor.executemany("INSERT OR IGNORE INTO chunk_year_probe VALUES (?, ?, ?)", year_probes)
+    cursor.executemany("INSERT OR IGNORE INTO chunk_point_probe VALUES (?, ?, ?, ?, ?)", point_probes)
     cursor.executemany("INSERT OR IGNORE INTO chunk_date_probe VALUES (?, ?, ?, ?)", birth_probes)
 
     people = [{} for _ in lookups]
-    for statement in (CHUNK_BY_NAME, CHUNK_BY_DATE):
+    for statement in (CHUNK_SAME_YEAR, CHUNK_OTHER_YEARS, CHUNK_BY_DATE):
         cursor.execute(statement, {"import_id": import_id})
         for row in cursor.fetchall():
             people[row[0]].setdefault(row[1], row[1:])

@@ -20,8 +20,12 @@ def is_valid_date(year: int, month: int, day: int, last_year: int | None = None)
     return (
         MIN_BIRTH_YEAR <= year <= (last_year or datetime.date.today().year)
         and 1 <= month <= 12
-        and 1 <= day <= calendar.monthrange(year, month)[1]
+        and 1 <= day <= (29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month])
     )
+
+
+# Days in each month of a common year (index 0 unused).
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def one_digit_variants(text: str) -> list[str]:
@@ -54,6 +58,17 @@ def _typo_variants(year: int, month: int, day: int, last_year: int) -> tuple[tup
         variants.add((year, day, month))
     variants.discard((year, month, day))
     return tuple(sorted(variants))
+
+
+def year_typo_variants(year: int) -> tuple[int, ...]:
+    """Return the birth years one digit away from ``year``, within the probed years."""
+    return _year_typo_variants(year, datetime.date.today().year)
+
+
+@functools.lru_cache(maxsize=1024)
+def _year_typo_variants(year: int, last_year: int) -> tuple[int, ...]:
+    variants = {int(variant) for variant in one_digit_variants(f"{year:04d}")}
+    return tuple(sorted(variant for variant in variants if MIN_BIRTH_YEAR <= variant <= last_year))
 
 
 def is_typo_of(query: PartialDate, year: int, month: int, day: int) -> str | None:

@@ -70,7 +70,8 @@ class Person(Base):
     __tablename__ = "person"
     __table_args__ = (
         UniqueConstraint("import_id", "person_ref"),
-        Index("ix_person_birth", "import_id", "birth_year", "birth_month", "birth_day"),
+        # The given names let the lookup by birth date filter on index entries.
+        Index("ix_person_birth", "import_id", "birth_year", "birth_month", "birth_day", "first_name_keys"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import insert, literal, literal_column, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from core.matching.candidates import (
@@ -34,7 +34,6 @@ from core.search import outcomes
 from core.search.models import Search, SearchCandidate
 from core.search.query import QueryError, SearchQuery, parse_query
 from core.search.service import (
-    REFERENCE_PREFIX,
     RegisterNotLoaded,
     aid_pairs,
     decide_outcome,
@@ -220,45 +219,41 @@ class BatchSearcher:
         categories = self.departement.aid_categories
         created_at = utcnow()
 
-        search_rows = []
-        for entry in pending:
-            outcome = outcome_of(entry.result, aids, categories, entry.query.death_date)
-            search_rows.append(_search_row(entry, outcome, created_at, self.import_id))
-        ids = self.connection.execute(
-            insert(Search).returning(Search.id, sort_by_parameter_order=True), search_rows
-        ).scalars().all()
-
-        references = [make_reference(created_at, search_id) for search_id in ids]
-        self._set_references(ids, created_at)
-        candidate_rows = []
+        ids = self._reserve_ids(len(pending))
+        search_rows, candidate_rows, written = [], [], {}
         for entry, search_id in zip(pending, ids):
+            outcome = outcome_of(entry.result, aids, categories, entry.query.death_date)
+            reference = make_reference(created_at, search_id)
+            search_rows.append(_search_row(entry, search_id, reference, outcome, created_at, self.import_id))
             candidate_rows.extend(_candidate_rows(entry, search_id, aids, categories))
-        if candidate_rows:
-            self.connection.execute(insert(SearchCandidate), candidate_rows)
-
-        written = {}
-        for entry, row, reference in zip(pending, search_rows, references):
             matched = entry.result.matched
             written[id(entry)] = BatchResult(
-                entry.query_id, row["outcome"], reference,
+                entry.query_id, outcome, reference,
                 person_ref=matched.person.person_ref if matched else "",
-                reason=outcomes.outcome_wording(row["outcome"]),
+                reason=outcomes.outcome_wording(outcome),
             )
-        log.info("search.batch_chunk import_id=%s searches=%d first=%s", self.import_id, len(ids), references[0])
+        self.connection.execute(insert(Search), search_rows)
+        if candidate_rows:
+            self.connection.execute(insert(SearchCandidate), candidate_rows)
+        log.info("search.batch_chunk import_id=%s searches=%d first=%s", self.import_id, len(ids), search_rows[0]["reference"])
         return written
 
-    def _set_references(self, ids: list[int], created_at: datetime.datetime) -> None:
-        """Set the reference of new searches in one statement (see make_reference)."""
-        prefix = f"{REFERENCE_PREFIX}-{created_at.year}-"
+    def _reserve_ids(self, count: int) -> list[int]:
+        """Return ``count`` new search ids, so that rows are written with their reference.
+
+        One INSERT with RETURNING per row cost more than the matching on SQLite. On
+        PostgreSQL the ids come from the table's sequence. On SQLite the chunk's
+        transaction holds the write lock since it began (see read_active_import_id_on),
+        so no other writer can take the ids that follow the largest one.
+        """
         if self._pyformat:
-            formatted = "lpad(CAST(id AS text), 6, '0')"
-        else:
-            formatted = "printf('%06d', id)"
-        self.connection.execute(
-            update(Search)
-            .where(Search.id.in_(ids))
-            .values(reference=literal(prefix) + literal_column(formatted))
-        )
+            rows = self.connection.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('search', 'id')) FROM generate_series(1, %(count)s)",
+                {"count": count},
+            )
+            return sorted(row[0] for row in rows)
+        last = self.connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM search").scalar()
+        return list(range(last + 1, last + 1 + count))
 
     def _load_aids(self, person_ids: list[int]) -> dict[int, list[dict]]:
         aids = {person_id: [] for person_id in person_ids}
@@ -282,9 +277,13 @@ def _normalized(query: SearchQuery) -> NormalizedQuery:
     return NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date)
 
 
-def _search_row(entry: _Pending, outcome: str, created_at: datetime.datetime, import_id: int) -> dict:
+def _search_row(
+    entry: _Pending, search_id: int, reference: str, outcome: str, created_at: datetime.datetime, import_id: int
+) -> dict:
     query, matched = entry.query, entry.result.matched
     return {
+        "id": search_id,
+        "reference": reference,
         "created_at": created_at,
         "account_id": None,
         "channel": outcomes.CHANNEL_BATCH,

@@ -6,8 +6,10 @@ candidates, and so give the same decisions, on every kind of labelled variation.
 """
 
 from core.matching import quality
-from core.matching.candidates import fetch_candidates
-from core.matching.engine import NormalizedQuery, decide
+from core.matching.candidates import PERSON_COLUMNS, CandidateRow, fetch_candidates
+from core.matching.compare import MISMATCH, compare_birth_dates
+from core.matching.dates import year_typo_variants
+from core.matching.engine import VERDICT_REJECTED, NormalizedQuery, assess, decide
 from core.matching.register_loader import load_people
 from core.search.batch import BatchSearcher
 from core.search.query import parse_query
@@ -99,3 +101,30 @@ def test_each_chunk_reads_active_generation(engine, departement):
     with engine.connect() as connection:
         generations = connection.execute(select(Search.import_id).order_by(Search.id)).scalars().all()
     assert generations == [first, second]
+
+
+def test_lookups_find_every_person_matching_would_keep(engine, departement):
+    """No register person that matching would keep is missed by the indexed lookups."""
+    people, queries = normalized_cases(departement)
+    with engine.begin() as connection:
+        load_people(connection, people)
+    with engine.connect() as connection:
+        found = BatchSearcher(connection, departement).fetch(queries)
+        register = [CandidateRow(*row) for row in connection.exec_driver_sql(f"SELECT {PERSON_COLUMNS} FROM person p")]
+
+    by_year = {}
+    for person in register:
+        by_year.setdefault(person.birth_year, []).append(person)
+    checked = 0
+    for query, people_found in zip(queries, found):
+        # Any person kept has the typed birth year or a year one digit away (see compare).
+        years = {query.birth.year, *year_typo_variants(query.birth.year)}
+        # A person whose birth date is a mismatch is rejected: assess only the others.
+        nearby = [
+            person for year in years for person in by_year.get(year, ())
+            if compare_birth_dates(query.birth, person.birth_year, person.birth_month, person.birth_day).level != MISMATCH
+        ]
+        kept = {person.id for person in nearby if assess(query, person).verdict != VERDICT_REJECTED}
+        assert kept <= {person.id for person in people_found}, query
+        checked += len(kept)
+    assert checked > len(queries) / 2, "too few people kept: the check would prove little"
