@@ -22,23 +22,30 @@ def read_active_import_id(session: Session) -> int | None:
     return read_active_import_id_on(session.connection())
 
 
-def read_active_import_id_on(connection: Connection) -> int | None:
-    """Return the active generation's id as :func:`read_active_import_id` does, on a Connection."""
+def read_active_import_id_on(connection: Connection, *, will_write: bool = True) -> int | None:
+    """Return the active generation's id as :func:`read_active_import_id` does, on a Connection.
+
+    With ``will_write`` false the transaction only reads: on SQLite it then shares one
+    snapshot without taking the write lock, so that other writers go on meanwhile.
+    """
     query = select(RegisterState.active_import_id).where(RegisterState.id == REGISTER_STATE_ID)
     dialect = connection.dialect.name
     if dialect == "postgresql":
         query = query.with_for_update(read=True)
     elif dialect == "sqlite":
-        _begin_sqlite_snapshot(connection)
+        begin_sqlite_transaction(connection, immediate=will_write)
     return connection.scalar(query)
 
 
-def _begin_sqlite_snapshot(connection: Connection) -> None:
-    # pysqlite opens a transaction only before a write, so each SELECT would otherwise
-    # read its own snapshot, and an import could switch and delete generations between
-    # the id and the candidates. BEGIN IMMEDIATE makes the reads share one snapshot.
-    # It takes the write lock at once because a search writes its record afterwards: a
-    # deferred read transaction that later writes fails with "database is locked" when
-    # another writer committed in between.
+def begin_sqlite_transaction(connection: Connection, *, immediate: bool = True) -> None:
+    """Begin the transaction of a SQLite connection now, unless one is open already.
+
+    pysqlite opens a transaction only before a write, so each SELECT would otherwise
+    read its own snapshot, and an import could switch and delete generations between
+    the id and the candidates. An explicit BEGIN makes the reads share one snapshot.
+    ``immediate`` takes the write lock at once, for a transaction that writes after it
+    reads: a deferred read transaction that later writes fails with "database is
+    locked" when another writer committed in between.
+    """
     if not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -3,20 +3,29 @@
 Each query is matched like a single search and recorded the same way, channel 'batch'
 and no account (the command line has no signed-in user).
 
-To keep the rate high, the active register is read once and lookups go through the
-raw driver cursor: on SQLite two statements look up a whole chunk, on PostgreSQL the
-lookups of a chunk are pipelined. The aids of all identified people of a chunk are read in one
-statement, and rows are written with executemany and committed chunk by chunk.
+Queries go by chunks. Reading a chunk (parse, look up, decide, read the aids) runs in
+one read transaction on the active register generation; writing it (the searches and
+their candidates) runs in another and commits. With several workers, worker processes
+read chunks on their own connections while this process writes the chunks they have
+read, in the order of the file.
+
+To keep the rate high, lookups go through the raw driver cursor: on SQLite three
+statements look up a whole chunk, on PostgreSQL the lookups of a chunk are pipelined.
+The aids of all identified people of a chunk are read in one statement, and rows are
+written with executemany.
 """
 
-import datetime
+import collections
+import json
 import logging
+import multiprocessing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import JSON, Text, bindparam, cast, column, insert, select, table
 from sqlalchemy.engine import Connection
 
+from core.db import make_engine
 from core.matching.candidates import (
     CandidateRow,
     LookupPlan,
@@ -28,10 +37,10 @@ from core.matching.candidates import (
     query_keys,
 )
 from core.matching.engine import MatchResult, NormalizedQuery, decide
-from core.register.generations import read_active_import_id_on
+from core.register.generations import begin_sqlite_transaction, read_active_import_id_on
 from core.register.models import Aid
 from core.search import outcomes
-from core.search.models import Search, SearchCandidate
+from core.search.models import Search
 from core.search.query import QueryError, SearchQuery, parse_query
 from core.search.service import (
     RegisterNotLoaded,
@@ -58,6 +67,25 @@ QUERY_COLUMNS = {
     "death_date": "death_date",
 }
 
+# search_candidate with its JSON columns as text: a chunk's rows arrive serialised
+# (from a worker process, or from read()), and are written as they are.
+CANDIDATE_COLUMNS = (
+    "search_id", "rank", "person_id", "person_ref", "verdict", "score", "reasons", "snapshot", "person_outcome",
+)
+JSON_COLUMNS = ("reasons", "snapshot")
+CANDIDATE_ROWS = table("search_candidate", *(column(name, Text if name in JSON_COLUMNS else None) for name in CANDIDATE_COLUMNS))
+
+
+def _insert_candidates(postgresql: bool):
+    """Return the INSERT of serialised candidate rows; PostgreSQL casts the text to json."""
+    statement = insert(CANDIDATE_ROWS)
+    if postgresql:
+        statement = statement.values({
+            name: cast(bindparam(name, type_=Text), JSON) if name in JSON_COLUMNS else bindparam(name)
+            for name in CANDIDATE_COLUMNS
+        })
+    return statement
+
 
 @dataclass(slots=True)
 class BatchResult:
@@ -72,56 +100,68 @@ class BatchResult:
 
 @dataclass(slots=True)
 class _Pending:
-    """A query matched but not written yet."""
+    """A query parsed but not matched yet."""
 
     query_id: str
     query: SearchQuery
     result: MatchResult | None
 
 
-class BatchSearcher:
-    """Match and record queries chunk by chunk on one connection, committing each chunk."""
+@dataclass(slots=True)
+class MatchedQuery:
+    """A query read and decided, with the rows to write once it has a search id.
 
-    def __init__(self, connection: Connection, departement: DepartementConfig, *, chunk_size: int = CHUNK_SIZE):
+    ``search_row`` lacks ``id`` and ``reference``; each of ``candidate_rows`` lacks
+    ``search_id``. Everything here pickles, to come back from a worker process.
+    """
+
+    query_id: str
+    outcome: str
+    person_ref: str
+    search_row: dict
+    candidate_rows: list[dict]
+
+
+class ChunkReader:
+    """Read and decide chunks of queries on one connection, without writing anything."""
+
+    def __init__(self, connection: Connection, departement: DepartementConfig):
         self.connection = connection
         self.departement = departement
-        self.chunk_size = chunk_size
+        self._driver = connection.connection.driver_connection
+        self._pyformat = connection.dialect.name == "postgresql"
         # Fail early when no register was imported; each chunk reads the id again.
         self.import_id = self._read_import_id()
         connection.rollback()
-        self._driver = connection.connection.driver_connection
-        self._pyformat = connection.dialect.name == "postgresql"
-
-    def run(self, rows: Iterable[dict]) -> Iterator[BatchResult]:
-        """Yield one BatchResult per row (CSV dict), in order, committing every chunk."""
-        chunk = []
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= self.chunk_size:
-                yield from self._run_chunk(chunk)
-                chunk = []
-        if chunk:
-            yield from self._run_chunk(chunk)
 
     def _read_import_id(self) -> int:
         # Read in the chunk's own transaction: an import may have switched generations
         # since the previous chunk, and the old one is deleted right after the switch.
-        import_id = read_active_import_id_on(self.connection)
+        import_id = read_active_import_id_on(self.connection, will_write=False)
         if import_id is None:
             raise RegisterNotLoaded()
         return import_id
 
-    def _run_chunk(self, rows: list[dict]) -> list[BatchResult]:
-        self.import_id = self._read_import_id()
-        results: list[BatchResult | _Pending] = [self._parse_row(row) for row in rows]
-        pending = [item for item in results if isinstance(item, _Pending)]
-        queries = [_normalized(entry.query) for entry in pending]
-        for entry, normalized, people in zip(pending, queries, self.fetch(queries)):
-            entry.result = decide(normalized, people)
-
-        written = self._record(pending)
-        self.connection.commit()
-        return [written[id(item)] if isinstance(item, _Pending) else item for item in results]
+    def read(self, rows: list[dict]) -> list[BatchResult | MatchedQuery]:
+        """Parse, match and decide a chunk of CSV rows in one read transaction."""
+        try:
+            self.import_id = self._read_import_id()
+            results: list[BatchResult | _Pending] = [self._parse_row(row) for row in rows]
+            pending = [item for item in results if isinstance(item, _Pending)]
+            queries = [_normalized(entry.query) for entry in pending]
+            for entry, normalized, people in zip(pending, queries, self.fetch(queries)):
+                entry.result = decide(normalized, people)
+            aids = self._load_aids(sorted({
+                item.person.id for entry in pending for item in entry.result.candidates if item.verdict != "rejected"
+            }))
+        finally:
+            self.connection.rollback()
+        created_at = utcnow()
+        categories = self.departement.aid_categories
+        return [
+            _matched(item, aids, categories, created_at, self.import_id) if isinstance(item, _Pending) else item
+            for item in results
+        ]
 
     def _parse_row(self, row: dict) -> BatchResult | _Pending:
         query_id = (row.get("query_id") or "").strip()
@@ -207,54 +247,6 @@ class BatchSearcher:
         normalized, plan = self._plan(query)
         return decide(normalized, fetch_candidates(cursor, plan, pyformat=self._pyformat))
 
-    # --- writing ---------------------------------------------------------------------
-
-    def _record(self, pending: list[_Pending]) -> dict[int, BatchResult]:
-        if not pending:
-            return {}
-        kept_ids = sorted({
-            item.person.id for entry in pending for item in entry.result.candidates if item.verdict != "rejected"
-        })
-        aids = self._load_aids(kept_ids)
-        categories = self.departement.aid_categories
-        created_at = utcnow()
-
-        ids = self._reserve_ids(len(pending))
-        search_rows, candidate_rows, written = [], [], {}
-        for entry, search_id in zip(pending, ids):
-            outcome = outcome_of(entry.result, aids, categories, entry.query.death_date)
-            reference = make_reference(created_at, search_id)
-            search_rows.append(_search_row(entry, search_id, reference, outcome, created_at, self.import_id))
-            candidate_rows.extend(_candidate_rows(entry, search_id, aids, categories))
-            matched = entry.result.matched
-            written[id(entry)] = BatchResult(
-                entry.query_id, outcome, reference,
-                person_ref=matched.person.person_ref if matched else "",
-                reason=outcomes.outcome_wording(outcome),
-            )
-        self.connection.execute(insert(Search), search_rows)
-        if candidate_rows:
-            self.connection.execute(insert(SearchCandidate), candidate_rows)
-        log.info("search.batch_chunk import_id=%s searches=%d first=%s", self.import_id, len(ids), search_rows[0]["reference"])
-        return written
-
-    def _reserve_ids(self, count: int) -> list[int]:
-        """Return ``count`` new search ids, so that rows are written with their reference.
-
-        One INSERT with RETURNING per row cost more than the matching on SQLite. On
-        PostgreSQL the ids come from the table's sequence. On SQLite the chunk's
-        transaction holds the write lock since it began (see read_active_import_id_on),
-        so no other writer can take the ids that follow the largest one.
-        """
-        if self._pyformat:
-            rows = self.connection.exec_driver_sql(
-                "SELECT nextval(pg_get_serial_sequence('search', 'id')) FROM generate_series(1, %(count)s)",
-                {"count": count},
-            )
-            return sorted(row[0] for row in rows)
-        last = self.connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM search").scalar()
-        return list(range(last + 1, last + 1 + count))
-
     def _load_aids(self, person_ids: list[int]) -> dict[int, list[dict]]:
         aids = {person_id: [] for person_id in person_ids}
         if not person_ids:
@@ -273,17 +265,123 @@ class BatchSearcher:
         return aids
 
 
+class BatchSearcher(ChunkReader):
+    """Match and record queries chunk by chunk, committing each chunk.
+
+    With ``workers`` above 1, that many worker processes read the chunks (see the
+    module docstring); the connection given here only writes. A database in memory
+    cannot be shared, so it is always read here.
+    """
+
+    def __init__(
+        self, connection: Connection, departement: DepartementConfig, *, chunk_size: int = CHUNK_SIZE, workers: int = 1
+    ):
+        super().__init__(connection, departement)
+        self.chunk_size = chunk_size
+        in_memory = connection.dialect.name == "sqlite" and connection.engine.url.database in (None, "", ":memory:")
+        self.workers = 1 if in_memory else max(1, workers)
+        self._insert_candidates = _insert_candidates(self._pyformat)
+
+    def run(self, rows: Iterable[dict]) -> Iterator[BatchResult]:
+        """Yield one BatchResult per row (CSV dict), in order, committing every chunk."""
+        chunks = _chunked(rows, self.chunk_size)
+        if self.workers == 1:
+            for chunk in chunks:
+                yield from self._write(self.read(chunk))
+            return
+        context = multiprocessing.get_context("fork")
+        url = self.connection.engine.url.render_as_string(hide_password=False)
+        with context.Pool(self.workers, initializer=_start_worker, initargs=(url, self.departement)) as pool:
+            # A few chunks ahead per worker keep them busy while memory stays bounded.
+            reading = collections.deque()
+            for chunk in chunks:
+                reading.append(pool.apply_async(_read_in_worker, (chunk,)))
+                if len(reading) > 2 * self.workers:
+                    yield from self._write(reading.popleft().get())
+            while reading:
+                yield from self._write(reading.popleft().get())
+
+    def _write(self, items: list[BatchResult | MatchedQuery]) -> list[BatchResult]:
+        """Record the matched queries of a chunk and commit; return every row's result."""
+        matched = [item for item in items if isinstance(item, MatchedQuery)]
+        if not matched:
+            return list(items)
+        if not self._pyformat:
+            # The ids below follow the largest one: hold the write lock from here.
+            begin_sqlite_transaction(self.connection)
+        ids = self._reserve_ids(len(matched))
+        search_rows, candidate_rows, written = [], [], {}
+        for item, search_id in zip(matched, ids):
+            reference = make_reference(item.search_row["created_at"], search_id)
+            search_rows.append({**item.search_row, "id": search_id, "reference": reference})
+            candidate_rows.extend({**row, "search_id": search_id} for row in item.candidate_rows)
+            written[id(item)] = BatchResult(
+                item.query_id, item.outcome, reference, item.person_ref, outcomes.outcome_wording(item.outcome)
+            )
+        self.connection.execute(insert(Search), search_rows)
+        if candidate_rows:
+            self.connection.execute(self._insert_candidates, candidate_rows)
+        self.connection.commit()
+        log.info(
+            "search.batch_chunk import_id=%s searches=%d first=%s",
+            search_rows[0]["import_id"], len(search_rows), search_rows[0]["reference"],
+        )
+        return [written[id(item)] if isinstance(item, MatchedQuery) else item for item in items]
+
+    def _reserve_ids(self, count: int) -> list[int]:
+        """Return ``count`` new search ids, so that rows are written with their reference.
+
+        One INSERT with RETURNING per row cost more than the matching on SQLite. On
+        PostgreSQL the ids come from the table's sequence. On SQLite the transaction
+        holds the write lock (see _write), so no other writer can take the ids that
+        follow the largest one.
+        """
+        if self._pyformat:
+            rows = self.connection.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('search', 'id')) FROM generate_series(1, %(count)s)",
+                {"count": count},
+            )
+            return sorted(row[0] for row in rows)
+        last = self.connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM search").scalar()
+        return list(range(last + 1, last + 1 + count))
+
+
+# --- worker processes ------------------------------------------------------------------
+
+_worker_reader: ChunkReader | None = None
+
+
+def _start_worker(url: str, departement: DepartementConfig) -> None:
+    """Open the worker's own engine and connection: nothing is shared with the parent."""
+    global _worker_reader
+    connection = make_engine({"sqlalchemy.url": url}).connect()
+    _worker_reader = ChunkReader(connection, departement)
+
+
+def _read_in_worker(rows: list[dict]) -> list[BatchResult | MatchedQuery]:
+    return _worker_reader.read(rows)
+
+
+def _chunked(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _normalized(query: SearchQuery) -> NormalizedQuery:
     return NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date)
 
 
-def _search_row(
-    entry: _Pending, search_id: int, reference: str, outcome: str, created_at: datetime.datetime, import_id: int
-) -> dict:
-    query, matched = entry.query, entry.result.matched
-    return {
-        "id": search_id,
-        "reference": reference,
+def _matched(entry: _Pending, aids: dict, categories, created_at, import_id: int) -> MatchedQuery:
+    query, result = entry.query, entry.result
+    outcome = outcome_of(result, aids, categories, query.death_date)
+    matched = result.matched
+    search_row = {
         "created_at": created_at,
         "account_id": None,
         "channel": outcomes.CHANNEL_BATCH,
@@ -299,24 +397,20 @@ def _search_row(
         "matched_person_id": matched.person.id if matched else None,
         "import_id": import_id,
     }
-
-
-def _candidate_rows(entry: _Pending, search_id: int, aids: dict, categories) -> list[dict]:
-    rows = []
-    for rank, item in enumerate(entry.result.candidates, start=1):
+    candidate_rows = []
+    for rank, item in enumerate(result.candidates, start=1):
         person_aids = aids.get(item.person.id, [])
-        rows.append({
-            "search_id": search_id,
+        candidate_rows.append({
             "rank": rank,
             "person_id": item.person.id,
             "person_ref": item.person.person_ref,
             "verdict": item.verdict,
             "score": item.score,
-            "reasons": item.reasons(),
-            "snapshot": snapshot(item.person, person_aids),
+            "reasons": json.dumps(item.reasons()),
+            "snapshot": json.dumps(snapshot(item.person, person_aids)),
             "person_outcome": (
-                decide_outcome(aid_pairs(person_aids), categories, entry.query.death_date)
+                decide_outcome(aid_pairs(person_aids), categories, query.death_date)
                 if item.person.id in aids else None
             ),
         })
-    return rows
+    return MatchedQuery(entry.query_id, outcome, matched.person.person_ref if matched else "", search_row, candidate_rows)

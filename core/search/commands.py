@@ -38,7 +38,8 @@ With --batch, read QUERIES.csv (header: query_id,last_name,birth_name,first_name
 birth_date,death_date; empty cells allowed for birth_name and death_date) and write
 one row per query to RESULTS.csv (query_id,outcome,reference,person_ref,reason). A
 malformed row gets the outcome 'error' and its reason, and the batch goes on. Batch
-searches are recorded with channel 'batch' and no account.
+searches are recorded with channel 'batch' and no account. --workers sets how many
+processes match queries in parallel; results keep the order of QUERIES.csv.
 
 Dates: YYYY-MM-DD, DD/MM/YYYY, or partial (00/00/1931, 1931).
 """
@@ -66,6 +67,11 @@ def register(subparsers) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--batch", metavar="QUERIES.csv", type=Path, help="CSV file of queries to search")
     parser.add_argument("--output", metavar="RESULTS.csv", type=Path, help="CSV file to write batch results to")
+    parser.add_argument(
+        "--workers", metavar="N", type=int, default=os.cpu_count() or 1,
+        help="with --batch, processes that read and match queries in parallel "
+        "(default: the number of processors, here %(default)s; 1 reads in this process)",
+    )
     parser.set_defaults(func=search_command)
 
 
@@ -81,7 +87,7 @@ def search_command(args) -> int:
         return EXIT_USAGE
     try:
         if args.batch:
-            return _run_batch(env, args.batch, args.output)
+            return _run_batch(env, args.batch, args.output, args.workers)
         return _run_single(env, args)
     except RegisterNotLoaded as error:
         print(f"Erreur : {error}", file=sys.stderr)
@@ -96,6 +102,8 @@ def search_command(args) -> int:
 
 def _usage_problem(args) -> str | None:
     single_options = ("last_name", "birth_name", "first_names", "birth_date", "death_date", "death_place", "file_reference")
+    if args.workers < 1:
+        return "--workers demande un nombre de processus d'au moins 1."
     if args.batch:
         if not args.output:
             return "--batch demande --output RESULTS.csv pour écrire les résultats."
@@ -187,7 +195,7 @@ def format_search(search) -> str:
 # --- batch -----------------------------------------------------------------------------
 
 
-def _run_batch(env, queries_path: Path, output_path: Path) -> int:
+def _run_batch(env, queries_path: Path, output_path: Path, workers: int) -> int:
     try:
         stream = queries_path.open(encoding="utf-8-sig", newline="")
     except OSError as error:
@@ -203,7 +211,7 @@ def _run_batch(env, queries_path: Path, output_path: Path) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        return _write_results(env, reader, output_path)
+        return _write_results(env, reader, output_path, workers)
 
 
 def _delimiter(stream) -> str:
@@ -213,7 +221,7 @@ def _delimiter(stream) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
-def _write_results(env, reader: csv.DictReader, output_path: Path) -> int:
+def _write_results(env, reader: csv.DictReader, output_path: Path, workers: int) -> int:
     # Written beside the target, then renamed: a failed batch leaves no half-written file.
     partial_path = output_path.with_name(output_path.name + ".partial")
     counts = Counter()
@@ -222,7 +230,7 @@ def _write_results(env, reader: csv.DictReader, output_path: Path) -> int:
         with env.engine.connect() as connection, partial_path.open("w", encoding="utf-8", newline="") as output:
             writer = csv.writer(output)
             writer.writerow(RESULT_COLUMNS)
-            searcher = BatchSearcher(connection, env.departement)
+            searcher = BatchSearcher(connection, env.departement, workers=workers)
             for result in searcher.run(_rows(reader)):
                 writer.writerow([result.query_id, result.outcome, result.reference, result.person_ref, result.reason])
                 counts[result.outcome] += 1

@@ -43,6 +43,10 @@ class RegisterNotLoaded(Exception):
             "la recherche est impossible. Lancez d'abord « dn import »."
         )
 
+    def __reduce__(self):
+        # Raised in a batch worker process, it comes back pickled: rebuild it without arguments.
+        return (RegisterNotLoaded, ())
+
 
 def utcnow() -> datetime.datetime:
     """Return the current UTC time as a naive datetime, as the schema stores it."""
