@@ -321,58 +321,73 @@ def _partial_date_lookup(parameters: dict, key_condition: str, any_given_name: s
 
 # --- a whole chunk of queries at once (batch, SQLite) -----------------------------------
 
-# The lookups of a chunk go into temporary tables, so that three statements per chunk
-# do the lookups of every query. The same index seeks run, but without a statement per
-# query, and in the order of the probe tables' primary keys: consecutive seeks of one
-# surname key land on the same index pages. CROSS JOIN keeps that join order, because
-# SQLite never reorders the tables of a CROSS JOIN. With a plain JOIN the planner, with
-# no statistics on these tables, chose to scan person_name_key.
+# The lookups of a chunk go into temporary tables, so that six statements per chunk do
+# the lookups of every query. The same index seeks run as in plan_lookup's statements,
+# but without a statement per query, and in the order of the probe tables' primary
+# keys: consecutive seeks of one surname key land on the same index pages. The typo
+# variants of months and years come from two small tables joined in SQL, so that a
+# query adds only one row per surname key. CROSS JOIN keeps the written join order,
+# because SQLite never reorders the tables of a CROSS JOIN. With a plain JOIN the
+# planner, with no statistics on these tables, chose to scan person_name_key.
 CHUNK_TABLES = (
     "CREATE TEMP TABLE IF NOT EXISTS chunk_query ("
     " query_no INTEGER PRIMARY KEY, g0 TEXT, g1 TEXT, g2 TEXT, g3 TEXT, letters INTEGER,"
-    " bm INTEGER, bd INTEGER, sm INTEGER, sd INTEGER, bm10 INTEGER, bm1 INTEGER, bd10 INTEGER, bd1 INTEGER)",
-    "CREATE TEMP TABLE IF NOT EXISTS chunk_year_probe ("
+    " by INTEGER, bm INTEGER, bd INTEGER, sm INTEGER, sd INTEGER,"
+    " bm10 INTEGER, bm1 INTEGER, bd10 INTEGER, bd1 INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS chunk_key_probe ("
     " name_key TEXT, y INTEGER, query_no INTEGER,"
     " PRIMARY KEY (name_key, y, query_no)) WITHOUT ROWID",
-    "CREATE TEMP TABLE IF NOT EXISTS chunk_point_probe ("
-    " name_key TEXT, y INTEGER, m INTEGER, d INTEGER, query_no INTEGER,"
-    " PRIMARY KEY (name_key, y, m, d, query_no)) WITHOUT ROWID",
     "CREATE TEMP TABLE IF NOT EXISTS chunk_date_probe ("
     " y INTEGER, m INTEGER, d INTEGER, query_no INTEGER,"
     " PRIMARY KEY (y, m, d, query_no)) WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS chunk_month_variant ("
+    " m INTEGER, variant INTEGER, PRIMARY KEY (m, variant)) WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS chunk_year_variant ("
+    " y INTEGER, variant INTEGER, PRIMARY KEY (y, variant)) WITHOUT ROWID",
 )
-CHUNK_TABLE_NAMES = ("chunk_query", "chunk_year_probe", "chunk_point_probe", "chunk_date_probe")
+CHUNK_TABLE_NAMES = ("chunk_query", "chunk_key_probe", "chunk_date_probe", "chunk_month_variant", "chunk_year_variant")
 
 _CHUNK_GIVEN_NAMES = "(" + " AND ".join(f"p.first_name_keys LIKE q.g{index}" for index in range(MAX_GIVEN_NAME_FILTERS)) + ")"
 _CHUNK_LETTERS = SAME_LETTER_COUNT.replace(":letters", "q.letters")
+_CHUNK_KEYS = (
+    f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_key_probe probe"
+    " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
+)
+_CHUNK_KEY = "k.name_key = probe.name_key AND k.import_id = :import_id"
+_CHUNK_PERSON = " CROSS JOIN person p ON p.id = k.person_id"
 
-# The same conditions as plan_lookup's statements, with each query's values read from
-# its row of chunk_query.
-CHUNK_SAME_YEAR = (
-    f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_year_probe probe"
-    " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
-    " CROSS JOIN person_name_key k"
-    "  ON k.name_key = probe.name_key AND k.import_id = :import_id AND k.birth_year = probe.y"
-    " CROSS JOIN person p ON p.id = k.person_id"
-    f" WHERE {_same_year_dates(_chunk_column)}"
-    f" AND {_same_year_people(_chunk_column, _CHUNK_GIVEN_NAMES, _CHUNK_LETTERS)}"
-)
-CHUNK_OTHER_YEARS = (
-    f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_point_probe probe"
-    " CROSS JOIN person_name_key k"
-    "  ON k.name_key = probe.name_key AND k.import_id = :import_id"
-    "  AND k.birth_year = probe.y AND k.birth_month = probe.m AND k.birth_day = probe.d"
-    " CROSS JOIN person p ON p.id = k.person_id"
-    " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
-    f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}"
-)
-CHUNK_BY_DATE = (
+# The same conditions as plan_lookup's statements, split by kind of date, with each
+# query's values read from its row of chunk_query.
+CHUNK_LOOKUPS = (
+    # The typed month: the typed date, a day one digit away, or the day unknown.
+    f"{_CHUNK_KEYS} CROSS JOIN person_name_key k"
+    f" ON {_CHUNK_KEY} AND k.birth_year = probe.y AND k.birth_month = q.bm{_CHUNK_PERSON}"
+    " WHERE (k.birth_day = 0 OR k.birth_day / 10 = q.bd10 OR k.birth_day % 10 = q.bd1)"
+    f" AND (k.birth_day = q.bd OR ({_CHUNK_GIVEN_NAMES} AND (k.birth_day = 0 OR {_CHUNK_LETTERS})))",
+    # The month unknown in the register.
+    f"{_CHUNK_KEYS} CROSS JOIN person_name_key k"
+    f" ON {_CHUNK_KEY} AND k.birth_year = probe.y AND k.birth_month = 0{_CHUNK_PERSON}"
+    f" WHERE {_CHUNK_GIVEN_NAMES}",
+    # A month one digit away.
+    f"{_CHUNK_KEYS} CROSS JOIN chunk_month_variant v ON v.m = q.bm CROSS JOIN person_name_key k"
+    f" ON {_CHUNK_KEY} AND k.birth_year = probe.y AND k.birth_month = v.variant AND k.birth_day = q.bd{_CHUNK_PERSON}"
+    f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
+    # Day and month swapped (without a swap, the typed date again, which changes nothing).
+    f"{_CHUNK_KEYS} CROSS JOIN person_name_key k"
+    f" ON {_CHUNK_KEY} AND k.birth_year = probe.y AND k.birth_month = q.sm AND k.birth_day = q.sd{_CHUNK_PERSON}"
+    f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
+    # A year one digit away.
+    f"{_CHUNK_KEYS} CROSS JOIN chunk_year_variant v ON v.y = probe.y CROSS JOIN person_name_key k"
+    f" ON {_CHUNK_KEY} AND k.birth_year = v.variant AND k.birth_month = q.bm AND k.birth_day = q.bd{_CHUNK_PERSON}"
+    f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
+    # The typed date or its swapped form, whatever the surname.
     f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_date_probe probe"
     " CROSS JOIN person p"
     "  ON p.import_id = :import_id AND p.birth_year = probe.y AND p.birth_month = probe.m AND p.birth_day = probe.d"
     " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
-    f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}"
+    f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
 )
+QUERY_VALUES = ("by", "bm", "bd", "sm", "sd", "bm10", "bm1", "bd10", "bd1")
 
 
 def fits_chunk_lookup(given_words: list[str], birth: PartialDate) -> bool:
@@ -388,32 +403,41 @@ def fetch_chunk_candidates(
     Finds the same people as plan_lookup and fetch_candidates would, query by query.
     Every lookup must fit (see fits_chunk_lookup). Writes only to temporary tables.
     """
-    query_rows, year_probes, point_probes, birth_probes = [], [], [], []
+    query_rows, key_probes, birth_probes = [], [], []
     for query_no, (keys, given_words, birth) in enumerate(lookups):
         values = date_values(birth)
         query_rows.append((
             query_no, *given_name_patterns(given_words), sum(len(word) for word in given_words),
-            *(values[name] for name in ("bm", "bd", "sm", "sd", "bm10", "bm1", "bd10", "bd1")),
+            *(values[name] for name in QUERY_VALUES),
         ))
-        years = dates.year_typo_variants(birth.year)
-        for key in keys:
-            year_probes.append((key, birth.year, query_no))
-            point_probes.extend((key, year, birth.month, birth.day, query_no) for year in years)
+        key_probes.extend((key, birth.year, query_no) for key in keys)
         birth_probes.append((birth.year, birth.month, birth.day, query_no))
         birth_probes.append((birth.year, values["sm"], values["sd"], query_no))
+    years = {birth.year for _, _, birth in lookups}
 
     for statement in CHUNK_TABLES:
         cursor.execute(statement)
     for table in CHUNK_TABLE_NAMES:
         cursor.execute(f"DELETE FROM {table}")
-    cursor.executemany(f"INSERT INTO chunk_query VALUES ({', '.join('?' * 14)})", query_rows)
+    cursor.executemany(f"INSERT INTO chunk_query VALUES ({', '.join('?' * (6 + len(QUERY_VALUES)))})", query_rows)
     # OR IGNORE: a repeated probe would only find the same people again.
-    cursor.executemany("INSERT OR IGNORE INTO chunk_year_probe VALUES (?, ?, ?)", year_probes)
-    cursor.executemany("INSERT OR IGNORE INTO chunk_point_probe VALUES (?, ?, ?, ?, ?)", point_probes)
+    cursor.executemany("INSERT OR IGNORE INTO chunk_key_probe VALUES (?, ?, ?)", key_probes)
     cursor.executemany("INSERT OR IGNORE INTO chunk_date_probe VALUES (?, ?, ?, ?)", birth_probes)
+    cursor.executemany(
+        "INSERT INTO chunk_month_variant VALUES (?, ?)",
+        [(month, variant) for month in range(1, 13) for variant in dates.month_typo_variants(month)],
+    )
+    cursor.executemany(
+        "INSERT INTO chunk_year_variant VALUES (?, ?)",
+        [(year, variant) for year in years for variant in dates.year_typo_variants(year)],
+    )
+    # Without statistics on these tables, the planner expects so many probes that it
+    # first builds a Bloom filter over all of person_name_key, which took longer than
+    # the lookups themselves.
+    cursor.execute("ANALYZE temp")
 
     people = [{} for _ in lookups]
-    for statement in (CHUNK_SAME_YEAR, CHUNK_OTHER_YEARS, CHUNK_BY_DATE):
+    for statement in CHUNK_LOOKUPS:
         cursor.execute(statement, {"import_id": import_id})
         for row in cursor.fetchall():
             people[row[0]].setdefault(row[1], row[1:])

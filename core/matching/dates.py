@@ -71,6 +71,12 @@ def _year_typo_variants(year: int, last_year: int) -> tuple[int, ...]:
     return tuple(sorted(variant for variant in variants if MIN_BIRTH_YEAR <= variant <= last_year))
 
 
+@functools.lru_cache(maxsize=16)
+def month_typo_variants(month: int) -> tuple[int, ...]:
+    """Return the months (1 to 12) one digit away from ``month`` written on two digits."""
+    return tuple(sorted({variant for variant in map(int, one_digit_variants(f"{month:02d}")) if 1 <= variant <= 12}))
+
+
 def is_typo_of(query: PartialDate, year: int, month: int, day: int) -> str | None:
     """Return how a complete register date is one typo from a complete query, or None.
 
