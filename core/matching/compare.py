@@ -163,6 +163,9 @@ def _fuzzy_covered(words: list[str], other: list[str]) -> bool:
     return True
 
 
+_SAME_GIVEN_NAMES = PartComparison(EXACT, 100.0, "prénoms identiques", same=True, within=True)
+
+
 def compare_given_names(typed: list[str], stored: list[str]) -> PartComparison:
     """Compare given-name words: any one of the person's given names identifies them.
 
@@ -173,16 +176,19 @@ def compare_given_names(typed: list[str], stored: list[str]) -> PartComparison:
     """
     if not stored:
         return PartComparison(PARTIAL, 0.0, "prénoms absents du registre")
-    similarity = fuzz.token_set_ratio(" ".join(typed), " ".join(stored))
+    if typed == stored:
+        return _SAME_GIVEN_NAMES
     typed_in_stored, stored_in_typed = _covered(typed, stored), _covered(stored, typed)
     # Same letters overall: the same names, reordered or with a compound name glued.
     same_letters = sorted("".join(typed)) == sorted("".join(stored))
     if (typed_in_stored or stored_in_typed) and same_letters:
-        return PartComparison(EXACT, 100.0, "prénoms identiques", same=True, within=True)
+        return _SAME_GIVEN_NAMES
     if typed_in_stored:
         return PartComparison(EXACT, 100.0, "prénoms saisis présents parmi ceux du registre", within=True)
     if stored_in_typed:
         return PartComparison(EXACT, 100.0, "prénoms du registre présents parmi ceux saisis")
+    # Only the levels below exact show a similarity, so it is computed for them alone.
+    similarity = fuzz.token_set_ratio(" ".join(typed), " ".join(stored))
     if _fuzzy_covered(typed, stored) or _fuzzy_covered(stored, typed):
         return PartComparison(TYPO, similarity, "prénom proche de celui du registre (une lettre de différence)")
     if set(_with_joined_pairs(typed)) & set(_with_joined_pairs(stored)):

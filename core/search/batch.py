@@ -16,13 +16,14 @@ written with executemany.
 """
 
 import collections
+import datetime
 import json
 import logging
 import multiprocessing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, Text, bindparam, cast, column, insert, select, table
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from core.db import make_engine
@@ -67,24 +68,17 @@ QUERY_COLUMNS = {
     "death_date": "death_date",
 }
 
-# search_candidate with its JSON columns as text: a chunk's rows arrive serialised
-# (from a worker process, or from read()), and are written as they are.
+# The columns a chunk writes, in the order of the value tuples of MatchedQuery: the
+# first ones are set by the writer (search id and reference, candidate's search id).
+SEARCH_COLUMNS = (
+    "id", "reference", "created_at", "account_id", "channel", "file_reference", "usage_name", "birth_name",
+    "first_names", "birth_date", "death_date", "death_place", "outcome", "status", "matched_person_id", "import_id",
+)
 CANDIDATE_COLUMNS = (
     "search_id", "rank", "person_id", "person_ref", "verdict", "score", "reasons", "snapshot", "person_outcome",
 )
+# Written as serialised text; PostgreSQL casts it to json.
 JSON_COLUMNS = ("reasons", "snapshot")
-CANDIDATE_ROWS = table("search_candidate", *(column(name, Text if name in JSON_COLUMNS else None) for name in CANDIDATE_COLUMNS))
-
-
-def _insert_candidates(postgresql: bool):
-    """Return the INSERT of serialised candidate rows; PostgreSQL casts the text to json."""
-    statement = insert(CANDIDATE_ROWS)
-    if postgresql:
-        statement = statement.values({
-            name: cast(bindparam(name, type_=Text), JSON) if name in JSON_COLUMNS else bindparam(name)
-            for name in CANDIDATE_COLUMNS
-        })
-    return statement
 
 
 @dataclass(slots=True)
@@ -111,15 +105,18 @@ class _Pending:
 class MatchedQuery:
     """A query read and decided, with the rows to write once it has a search id.
 
-    ``search_row`` lacks ``id`` and ``reference``; each of ``candidate_rows`` lacks
-    ``search_id``. Everything here pickles, to come back from a worker process.
+    ``search_values`` follow SEARCH_COLUMNS without ``id`` and ``reference``; each of
+    ``candidate_values`` follows CANDIDATE_COLUMNS without ``search_id``. Everything
+    here pickles, to come back from a worker process.
     """
 
     query_id: str
     outcome: str
     person_ref: str
-    search_row: dict
-    candidate_rows: list[dict]
+    created_at: datetime.datetime
+    import_id: int
+    search_values: tuple
+    candidate_values: list[tuple]
 
 
 class ChunkReader:
@@ -159,7 +156,8 @@ class ChunkReader:
         created_at = utcnow()
         categories = self.departement.aid_categories
         return [
-            _matched(item, aids, categories, created_at, self.import_id) if isinstance(item, _Pending) else item
+            _matched(item, aids, categories, created_at, self.import_id, dates_as_text=not self._pyformat)
+            if isinstance(item, _Pending) else item
             for item in results
         ]
 
@@ -280,7 +278,13 @@ class BatchSearcher(ChunkReader):
         self.chunk_size = chunk_size
         in_memory = connection.dialect.name == "sqlite" and connection.engine.url.database in (None, "", ":memory:")
         self.workers = 1 if in_memory else max(1, workers)
-        self._insert_candidates = _insert_candidates(self._pyformat)
+        # Rows go through the driver's executemany: SQLAlchemy's handling of each row
+        # cost as much as the rest of the writing. Only the creation time needs the
+        # conversion SQLAlchemy would apply (SQLite stores it as text).
+        self._insert_searches = _insert_sql("search", SEARCH_COLUMNS, self._pyformat)
+        self._insert_candidates = _insert_sql("search_candidate", CANDIDATE_COLUMNS, self._pyformat)
+        to_database = Search.__table__.c.created_at.type.bind_processor(connection.dialect)
+        self._created_at = (lambda value: (to_database(value),)) if to_database else (lambda value: (value,))
 
     def run(self, rows: Iterable[dict]) -> Iterator[BatchResult]:
         """Yield one BatchResult per row (CSV dict), in order, committing every chunk."""
@@ -312,19 +316,23 @@ class BatchSearcher(ChunkReader):
         ids = self._reserve_ids(len(matched))
         search_rows, candidate_rows, written = [], [], {}
         for item, search_id in zip(matched, ids):
-            reference = make_reference(item.search_row["created_at"], search_id)
-            search_rows.append({**item.search_row, "id": search_id, "reference": reference})
-            candidate_rows.extend({**row, "search_id": search_id} for row in item.candidate_rows)
+            reference = make_reference(item.created_at, search_id)
+            search_rows.append((search_id, reference, *self._created_at(item.created_at), *item.search_values))
+            candidate_rows.extend((search_id, *values) for values in item.candidate_values)
             written[id(item)] = BatchResult(
                 item.query_id, item.outcome, reference, item.person_ref, outcomes.outcome_wording(item.outcome)
             )
-        self.connection.execute(insert(Search), search_rows)
-        if candidate_rows:
-            self.connection.execute(self._insert_candidates, candidate_rows)
+        cursor = self._driver.cursor()
+        try:
+            cursor.executemany(self._insert_searches, search_rows)
+            if candidate_rows:
+                cursor.executemany(self._insert_candidates, candidate_rows)
+        finally:
+            cursor.close()
         self.connection.commit()
         log.info(
             "search.batch_chunk import_id=%s searches=%d first=%s",
-            search_rows[0]["import_id"], len(search_rows), search_rows[0]["reference"],
+            matched[0].import_id, len(search_rows), search_rows[0][1],
         )
         return [written[id(item)] if isinstance(item, MatchedQuery) else item for item in items]
 
@@ -362,6 +370,12 @@ def _read_in_worker(rows: list[dict]) -> list[BatchResult | MatchedQuery]:
     return _worker_reader.read(rows)
 
 
+def _insert_sql(table: str, columns: tuple[str, ...], pyformat: bool) -> str:
+    marker = "%s" if pyformat else "?"
+    values = [f"CAST({marker} AS json)" if pyformat and name in JSON_COLUMNS else marker for name in columns]
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(values)})"
+
+
 def _chunked(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
     chunk = []
     for row in rows:
@@ -377,40 +391,27 @@ def _normalized(query: SearchQuery) -> NormalizedQuery:
     return NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date)
 
 
-def _matched(entry: _Pending, aids: dict, categories, created_at, import_id: int) -> MatchedQuery:
+def _matched(entry: _Pending, aids: dict, categories, created_at, import_id: int, *, dates_as_text: bool) -> MatchedQuery:
+    """Return what the writer needs of a decided query. SQLite stores dates as ISO text."""
     query, result = entry.query, entry.result
     outcome = outcome_of(result, aids, categories, query.death_date)
     matched = result.matched
-    search_row = {
-        "created_at": created_at,
-        "account_id": None,
-        "channel": outcomes.CHANNEL_BATCH,
-        "file_reference": entry.query_id[:100] or None,
-        "usage_name": query.usage_name,
-        "birth_name": query.birth_name,
-        "first_names": query.first_names,
-        "birth_date": query.birth_date_display,
-        "death_date": query.death_date,
-        "death_place": query.death_place,
-        "outcome": outcome,
-        "status": outcomes.status_for(outcome),
-        "matched_person_id": matched.person.id if matched else None,
-        "import_id": import_id,
-    }
-    candidate_rows = []
+    # SEARCH_COLUMNS after id, reference and created_at.
+    search_values = (
+        None, outcomes.CHANNEL_BATCH, entry.query_id[:100] or None,
+        query.usage_name, query.birth_name, query.first_names, query.birth_date_display,
+        query.death_date.isoformat() if dates_as_text and query.death_date else query.death_date, query.death_place,
+        outcome, outcomes.status_for(outcome), matched.person.id if matched else None, import_id,
+    )
+    candidate_values = []
     for rank, item in enumerate(result.candidates, start=1):
         person_aids = aids.get(item.person.id, [])
-        candidate_rows.append({
-            "rank": rank,
-            "person_id": item.person.id,
-            "person_ref": item.person.person_ref,
-            "verdict": item.verdict,
-            "score": item.score,
-            "reasons": json.dumps(item.reasons()),
-            "snapshot": json.dumps(snapshot(item.person, person_aids)),
-            "person_outcome": (
-                decide_outcome(aid_pairs(person_aids), categories, query.death_date)
-                if item.person.id in aids else None
-            ),
-        })
-    return MatchedQuery(entry.query_id, outcome, matched.person.person_ref if matched else "", search_row, candidate_rows)
+        candidate_values.append((
+            rank, item.person.id, item.person.person_ref, item.verdict, item.score,
+            json.dumps(item.reasons()), json.dumps(snapshot(item.person, person_aids)),
+            decide_outcome(aid_pairs(person_aids), categories, query.death_date) if item.person.id in aids else None,
+        ))
+    return MatchedQuery(
+        entry.query_id, outcome, matched.person.person_ref if matched else "", created_at, import_id,
+        search_values, candidate_values,
+    )

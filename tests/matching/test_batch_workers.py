@@ -4,6 +4,7 @@ Workers read and match chunks on their own connections; this process writes them
 the order of the file. The results must not depend on the number of workers.
 """
 
+import datetime
 import pickle
 
 from sqlalchemy import func, select
@@ -71,6 +72,10 @@ def test_workers_record_searches_and_candidates(engine, departement):
         searches = session.scalars(select(Search).order_by(Search.id)).all()
         assert [search.reference for search in searches] == [r.reference for r in results if r.outcome != "error"]
         assert [search.file_reference for search in searches] == [r.query_id for r in results if r.outcome != "error"]
+        # Written through the driver, read back through the models.
+        assert {search.death_date for search in searches} == {datetime.date(2024, 6, 1)}
+        assert all(isinstance(search.created_at, datetime.datetime) for search in searches)
+        assert all(search.reference.startswith(f"DN-{search.created_at.year}-") for search in searches)
         doubtful = next(search for search in searches if search.outcome == "ambiguous")
         candidate = doubtful.candidates[0]
         # Written as serialised text, read back as JSON like any other search.
