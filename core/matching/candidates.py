@@ -319,80 +319,103 @@ def _partial_date_lookup(parameters: dict, key_condition: str, any_given_name: s
     )
 
 
-# --- a whole chunk of queries at once (batch, SQLite) -----------------------------------
+# --- a whole chunk of queries at once (batch, SQLite) ------------------------------------------
 
 # The lookups of a chunk go into temporary tables, so that six statements per chunk do
 # the lookups of every query. The same index seeks run as in plan_lookup's statements,
 # but without a statement per query, and in the order of the probe tables' primary
 # keys: consecutive seeks of one surname key land on the same index pages. The typo
 # variants of months and years come from two small tables joined in SQL, so that a
-# query adds only one row per surname key. CROSS JOIN keeps the written join order,
-# because SQLite never reorders the tables of a CROSS JOIN. With a plain JOIN the
-# planner, with no statistics on these tables, chose to scan person_name_key.
-CHUNK_TABLES = (
-    "CREATE TEMP TABLE IF NOT EXISTS chunk_query ("
-    " query_no INTEGER PRIMARY KEY, g0 TEXT, g1 TEXT, g2 TEXT, g3 TEXT, letters INTEGER,"
-    " by INTEGER, bm INTEGER, bd INTEGER, sm INTEGER, sd INTEGER,"
-    " bm10 INTEGER, bm1 INTEGER, bd10 INTEGER, bd1 INTEGER)",
-    "CREATE TEMP TABLE IF NOT EXISTS chunk_key_probe ("
-    " name_key TEXT, y INTEGER, query_no INTEGER,"
-    " PRIMARY KEY (name_key, y, query_no)) WITHOUT ROWID",
-    "CREATE TEMP TABLE IF NOT EXISTS chunk_date_probe ("
-    " y INTEGER, m INTEGER, d INTEGER, query_no INTEGER,"
-    " PRIMARY KEY (y, m, d, query_no)) WITHOUT ROWID",
-    "CREATE TEMP TABLE IF NOT EXISTS chunk_month_variant ("
-    " m INTEGER, variant INTEGER, PRIMARY KEY (m, variant)) WITHOUT ROWID",
-    "CREATE TEMP TABLE IF NOT EXISTS chunk_year_variant ("
-    " y INTEGER, variant INTEGER, PRIMARY KEY (y, variant)) WITHOUT ROWID",
-)
-CHUNK_TABLE_NAMES = ("chunk_query", "chunk_key_probe", "chunk_date_probe", "chunk_month_variant", "chunk_year_variant")
+# query adds only one row per surname key. On SQLite, CROSS JOIN keeps the written
+# join order, because SQLite never reorders the tables of a CROSS JOIN. With a plain
+# JOIN the planner, with no statistics on these tables, chose to scan person_name_key.
+CHUNK_TABLES = {
+    "chunk_query": (
+        "query_no INTEGER PRIMARY KEY, g0 TEXT, g1 TEXT, g2 TEXT, g3 TEXT, letters INTEGER,"
+        " bm INTEGER, bd INTEGER, sm INTEGER, sd INTEGER, bm10 INTEGER, bm1 INTEGER, bd10 INTEGER, bd1 INTEGER"
+    ),
+    "chunk_key_probe": "name_key TEXT, y INTEGER, query_no INTEGER, PRIMARY KEY (name_key, y, query_no)",
+    "chunk_date_probe": "y INTEGER, m INTEGER, d INTEGER, query_no INTEGER, PRIMARY KEY (y, m, d, query_no)",
+    "chunk_month_variant": "m INTEGER, variant INTEGER, PRIMARY KEY (m, variant)",
+    "chunk_year_variant": "y INTEGER, variant INTEGER, PRIMARY KEY (y, variant)",
+}
+QUERY_VALUES = ("bm", "bd", "sm", "sd", "bm10", "bm1", "bd10", "bd1")
 
 _CHUNK_GIVEN_NAMES = "(" + " AND ".join(f"p.first_name_keys LIKE q.g{index}" for index in range(MAX_GIVEN_NAME_FILTERS)) + ")"
 _CHUNK_LETTERS = SAME_LETTER_COUNT.replace(":letters", "q.letters")
-_CHUNK_KEYS = (
-    f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_key_probe probe"
-    " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
-)
-_CHUNK_KEY = "k.name_key = probe.name_key AND k.import_id = :import_id"
-_CHUNK_PERSON = " CROSS JOIN person p ON p.id = k.person_id"
 
-# The same conditions as plan_lookup's statements, split by kind of date, with each
-# query's values read from its row of chunk_query.
-CHUNK_LOOKUPS = (
-    # The typed month: the typed date, a day one digit away, or the day unknown.
-    f"{_CHUNK_KEYS} CROSS JOIN person_name_key k"
-    f" ON {_CHUNK_KEY} AND k.birth_year = probe.y AND k.birth_month = q.bm{_CHUNK_PERSON}"
-    " WHERE (k.birth_day = 0 OR k.birth_day / 10 = q.bd10 OR k.birth_day % 10 = q.bd1)"
-    f" AND (k.birth_day = q.bd OR ({_CHUNK_GIVEN_NAMES} AND (k.birth_day = 0 OR {_CHUNK_LETTERS})))",
-    # The month unknown in the register.
-    f"{_CHUNK_KEYS} CROSS JOIN person_name_key k"
-    f" ON {_CHUNK_KEY} AND k.birth_year = probe.y AND k.birth_month = 0{_CHUNK_PERSON}"
-    f" WHERE {_CHUNK_GIVEN_NAMES}",
-    # A month one digit away.
-    f"{_CHUNK_KEYS} CROSS JOIN chunk_month_variant v ON v.m = q.bm CROSS JOIN person_name_key k"
-    f" ON {_CHUNK_KEY} AND k.birth_year = probe.y AND k.birth_month = v.variant AND k.birth_day = q.bd{_CHUNK_PERSON}"
-    f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
-    # Day and month swapped (without a swap, the typed date again, which changes nothing).
-    f"{_CHUNK_KEYS} CROSS JOIN person_name_key k"
-    f" ON {_CHUNK_KEY} AND k.birth_year = probe.y AND k.birth_month = q.sm AND k.birth_day = q.sd{_CHUNK_PERSON}"
-    f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
-    # A year one digit away.
-    f"{_CHUNK_KEYS} CROSS JOIN chunk_year_variant v ON v.y = probe.y CROSS JOIN person_name_key k"
-    f" ON {_CHUNK_KEY} AND k.birth_year = v.variant AND k.birth_month = q.bm AND k.birth_day = q.bd{_CHUNK_PERSON}"
-    f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
-    # The typed date or its swapped form, whatever the surname.
-    f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_date_probe probe"
-    " CROSS JOIN person p"
-    "  ON p.import_id = :import_id AND p.birth_year = probe.y AND p.birth_month = probe.m AND p.birth_day = probe.d"
-    " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
-    f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
+
+def _chunk_lookups() -> tuple[str, ...]:
+    """Return the six statements of a chunk.
+
+    On PostgreSQL (with JOIN, and the planner held to the written order) they ran no
+    faster than one pipelined lookup per query, so only SQLite uses them.
+
+    They hold the same conditions as plan_lookup's statements, split by kind of date,
+    with each query's values read from its row of chunk_query.
+    """
+    keys = (
+        f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_key_probe probe"
+        " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
+    )
+    key = "k.name_key = probe.name_key AND k.import_id = :import_id"
+    person = " CROSS JOIN person p ON p.id = k.person_id"
+    return (
+        # The typed month: the typed date, a day one digit away, or the day unknown.
+        f"{keys} CROSS JOIN person_name_key k"
+        f" ON {key} AND k.birth_year = probe.y AND k.birth_month = q.bm{person}"
+        " WHERE (k.birth_day = 0 OR k.birth_day / 10 = q.bd10 OR k.birth_day % 10 = q.bd1)"
+        f" AND (k.birth_day = q.bd OR ({_CHUNK_GIVEN_NAMES} AND (k.birth_day = 0 OR {_CHUNK_LETTERS})))",
+        # The month unknown in the register.
+        f"{keys} CROSS JOIN person_name_key k"
+        f" ON {key} AND k.birth_year = probe.y AND k.birth_month = 0{person}"
+        f" WHERE {_CHUNK_GIVEN_NAMES}",
+        # A month one digit away.
+        f"{keys} CROSS JOIN chunk_month_variant v ON v.m = q.bm CROSS JOIN person_name_key k"
+        f" ON {key} AND k.birth_year = probe.y AND k.birth_month = v.variant AND k.birth_day = q.bd{person}"
+        f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
+        # Day and month swapped (without a swap, the typed date again, which changes nothing).
+        f"{keys} CROSS JOIN person_name_key k"
+        f" ON {key} AND k.birth_year = probe.y AND k.birth_month = q.sm AND k.birth_day = q.sd{person}"
+        f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
+        # A year one digit away.
+        f"{keys} CROSS JOIN chunk_year_variant v ON v.y = probe.y CROSS JOIN person_name_key k"
+        f" ON {key} AND k.birth_year = v.variant AND k.birth_month = q.bm AND k.birth_day = q.bd{person}"
+        f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
+        # The typed date or its swapped form, whatever the surname.
+        f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_date_probe probe"
+        " CROSS JOIN person p"
+        "  ON p.import_id = :import_id AND p.birth_year = probe.y AND p.birth_month = probe.m AND p.birth_day = probe.d"
+        " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
+        f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
+    )
+
+
+def _column_count(columns: str) -> int:
+    return len(columns.split(", PRIMARY KEY")[0].split(","))
+
+
+# SQLite tables keyed on their primary key alone are smaller and faster WITHOUT ROWID.
+CHUNK_CREATE = tuple(
+    f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})" + ("" if name == "chunk_query" else " WITHOUT ROWID")
+    for name, columns in CHUNK_TABLES.items()
 )
-QUERY_VALUES = ("by", "bm", "bd", "sm", "sd", "bm10", "bm1", "bd10", "bd1")
+CHUNK_INSERTS = {
+    name: f"INSERT INTO {name} VALUES ({', '.join('?' * _column_count(columns))})"
+    for name, columns in CHUNK_TABLES.items()
+}
+CHUNK_LOOKUPS = _chunk_lookups()
 
 
 def fits_chunk_lookup(given_words: list[str], birth: PartialDate) -> bool:
     """Tell whether a query can go through fetch_chunk_candidates (complete date, given names)."""
     return birth.is_complete and bool(given_words)
+
+
+def create_chunk_tables(cursor) -> None:
+    """Create the temporary tables of chunk lookups, if this connection has none yet."""
+    for statement in CHUNK_CREATE:
+        cursor.execute(statement)
 
 
 def fetch_chunk_candidates(
@@ -403,34 +426,29 @@ def fetch_chunk_candidates(
     Finds the same people as plan_lookup and fetch_candidates would, query by query.
     Every lookup must fit (see fits_chunk_lookup). Writes only to temporary tables.
     """
-    query_rows, key_probes, birth_probes = [], [], []
+    query_rows, key_probes, birth_probes = [], set(), set()
     for query_no, (keys, given_words, birth) in enumerate(lookups):
         values = date_values(birth)
         query_rows.append((
             query_no, *given_name_patterns(given_words), sum(len(word) for word in given_words),
             *(values[name] for name in QUERY_VALUES),
         ))
-        key_probes.extend((key, birth.year, query_no) for key in keys)
-        birth_probes.append((birth.year, birth.month, birth.day, query_no))
-        birth_probes.append((birth.year, values["sm"], values["sd"], query_no))
+        key_probes.update((key, birth.year, query_no) for key in keys)
+        birth_probes.add((birth.year, birth.month, birth.day, query_no))
+        birth_probes.add((birth.year, values["sm"], values["sd"], query_no))
     years = {birth.year for _, _, birth in lookups}
+    rows = {
+        "chunk_query": query_rows,
+        "chunk_key_probe": sorted(key_probes),
+        "chunk_date_probe": sorted(birth_probes),
+        "chunk_month_variant": [(month, variant) for month in range(1, 13) for variant in dates.month_typo_variants(month)],
+        "chunk_year_variant": [(year, variant) for year in sorted(years) for variant in dates.year_typo_variants(year)],
+    }
 
-    for statement in CHUNK_TABLES:
-        cursor.execute(statement)
-    for table in CHUNK_TABLE_NAMES:
+    create_chunk_tables(cursor)
+    for table, table_rows in rows.items():
         cursor.execute(f"DELETE FROM {table}")
-    cursor.executemany(f"INSERT INTO chunk_query VALUES ({', '.join('?' * (6 + len(QUERY_VALUES)))})", query_rows)
-    # OR IGNORE: a repeated probe would only find the same people again.
-    cursor.executemany("INSERT OR IGNORE INTO chunk_key_probe VALUES (?, ?, ?)", key_probes)
-    cursor.executemany("INSERT OR IGNORE INTO chunk_date_probe VALUES (?, ?, ?, ?)", birth_probes)
-    cursor.executemany(
-        "INSERT INTO chunk_month_variant VALUES (?, ?)",
-        [(month, variant) for month in range(1, 13) for variant in dates.month_typo_variants(month)],
-    )
-    cursor.executemany(
-        "INSERT INTO chunk_year_variant VALUES (?, ?)",
-        [(year, variant) for year in years for variant in dates.year_typo_variants(year)],
-    )
+        cursor.executemany(CHUNK_INSERTS[table], table_rows)
     # Without statistics on these tables, the planner expects so many probes that it
     # first builds a Bloom filter over all of person_name_key, which took longer than
     # the lookups themselves.

@@ -30,6 +30,7 @@ from core.db import make_engine
 from core.matching.candidates import (
     CandidateRow,
     LookupPlan,
+    create_chunk_tables,
     fetch_candidates,
     fetch_chunk_candidates,
     fits_chunk_lookup,
@@ -127,6 +128,11 @@ class ChunkReader:
         self.departement = departement
         self._driver = connection.connection.driver_connection
         self._pyformat = connection.dialect.name == "postgresql"
+        if not self._pyformat:
+            cursor = self._driver.cursor()
+            create_chunk_tables(cursor)
+            cursor.close()
+            connection.commit()
         # Fail early when no register was imported; each chunk reads the id again.
         self.import_id = self._read_import_id()
         connection.rollback()
@@ -177,18 +183,15 @@ class ChunkReader:
         return normalized, self._plan_of(normalized)
 
     def fetch(self, queries: list[NormalizedQuery]) -> list[list[CandidateRow]]:
-        """Return the candidates of each query of a chunk, as match() would find them."""
+        """Return the candidates of each query of a chunk, as match() would find them.
+
+        On SQLite the queries of a chunk are looked up together (see
+        fetch_chunk_candidates): six statements for the whole chunk. A partial date,
+        or no given name, is looked up on its own. On PostgreSQL the lookups of the
+        chunk are pipelined.
+        """
         if self._pyformat:
             return self._fetch_pipelined([self._plan_of(normalized) for normalized in queries])
-        return self._fetch_by_chunk(queries)
-
-    def _fetch_by_chunk(self, queries: list[NormalizedQuery]) -> list[list[CandidateRow]]:
-        """Look up the chunk's queries together on SQLite (see fetch_chunk_candidates).
-
-        Two statements for the whole chunk ran about twice as fast as two per query
-        (1,000,000-person register). A partial date, or no given name, is looked up
-        on its own.
-        """
         together = [
             number for number, normalized in enumerate(queries)
             if fits_chunk_lookup(normalized.given_names, normalized.birth)
@@ -200,8 +203,9 @@ class ChunkReader:
                 (query_keys(queries[number].surnames), queries[number].given_names, queries[number].birth)
                 for number in together
             ]
-            for number, people in zip(together, fetch_chunk_candidates(cursor, self.import_id, lookups)):
-                found[number] = people
+            if lookups:
+                for number, people in zip(together, fetch_chunk_candidates(cursor, self.import_id, lookups)):
+                    found[number] = people
             for number, normalized in enumerate(queries):
                 if found[number] is None:
                     found[number] = fetch_candidates(cursor, self._plan_of(normalized), pyformat=False)
