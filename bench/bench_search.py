@@ -58,6 +58,11 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def peak_worker_memory_mb() -> float:
+    """Return the largest peak resident set of the batch worker processes, once they ended."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 # --- data ------------------------------------------------------------------------------
 
 
@@ -261,7 +266,7 @@ def main(argv=None) -> int:
         engine.dispose()
 
     # Measured before the references, which hold the whole register in memory themselves.
-    print(f"peak memory of the searches: {peak_memory_mb():,.0f} MB", flush=True)
+    print(f"peak memory of the searches: {peak_memory_mb():,.0f} MB, of a batch worker: {peak_worker_memory_mb():,.0f} MB", flush=True)
     print(f"naive rapidfuzz process.extract: {measure_naive(args.people, rows, args.naive):,.2f} searches/s", flush=True)
     if not args.no_splink:
         splink_rate = measure_splink(args.people, rows)

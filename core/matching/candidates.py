@@ -9,7 +9,7 @@ Three lookups run on the active register generation:
 - other years (the same index): every key of the typed names with the typed day and
   month, in each year one digit away from the typed one.
 - by birth date (``ix_person_birth``): the typed date and its swapped form, so that a
-  typo in the surname is still found. The index holds the given names, so that the
+  typo in the surname is still found. The index contains the given names, so that the
   given-name filter reads index entries and only the people it keeps.
 
 A partial typed date looks up the surname keys over the whole year (or month) instead.
@@ -81,8 +81,8 @@ def _same_year_people(value, given_names_condition: str, letters_condition: str)
 def date_values(birth: PartialDate) -> dict[str, int]:
     """Return the values the date conditions compare with, for a complete typed date.
 
-    ``sm`` and ``sd`` are the date read with day and month swapped; without a swap they
-    repeat the date itself, so that the SQL text stays one.
+    ``sm`` and ``sd`` are the date read with day and month swapped. Without a swap they
+    repeat the date itself, so that the SQL text stays the same.
     """
     swapped = swapped_date(birth) or (birth.month, birth.day)
     return {
@@ -323,7 +323,7 @@ def _partial_date_lookup(parameters: dict, key_condition: str, any_given_name: s
     )
 
 
-# --- a whole chunk of queries at once (batch, SQLite) ------------------------------------------
+# --- a whole chunk of queries at once (batch, SQLite) -----------------------------------
 
 # The lookups of a chunk go into temporary tables, so that six statements per chunk do
 # the lookups of every query. The same index seeks run as in plan_lookup's statements,

@@ -9,7 +9,7 @@ their candidates) runs in another and commits. With several workers, worker proc
 read chunks on their own connections while this process writes the chunks they have
 read, in the order of the file.
 
-To keep the rate high, lookups go through the raw driver cursor: on SQLite three
+To keep the rate high, lookups go through the raw driver cursor: on SQLite six
 statements look up a whole chunk, on PostgreSQL the lookups of a chunk are pipelined.
 The aids of all identified people of a chunk are read in one statement, and rows are
 written with executemany.

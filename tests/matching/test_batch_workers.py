@@ -1,4 +1,4 @@
-"""``dn search --batch`` with worker processes: the same answers, recorded the same way.
+"""``dn search --batch`` with worker processes: the same outcomes, recorded the same way.
 
 Workers read and match chunks on their own connections; this process writes them in
 the order of the file. The results must not depend on the number of workers.
@@ -7,6 +7,7 @@ the order of the file. The results must not depend on the number of workers.
 import datetime
 import pickle
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -36,7 +37,7 @@ def batch_rows(departement, count=120):
         }
         for number, case in enumerate(cases)
     ]
-    # A malformed row in the middle, answered 'error' in its place.
+    # A malformed row in the middle, whose outcome is 'error' in its place.
     rows.insert(len(rows) // 2, {"query_id": "BAD", "last_name": "Martin", "first_names": "Louise", "birth_date": "31/02/1931"})
     return people, rows
 
@@ -47,7 +48,7 @@ def run(engine, departement, rows, workers):
         return list(searcher.run(rows))
 
 
-def test_workers_give_the_same_answers_in_order(engine, departement):
+def test_workers_keep_outcomes_and_order(engine, departement):
     people, rows = batch_rows(departement)
     with engine.begin() as connection:
         load_people(connection, people)
@@ -85,13 +86,8 @@ def test_workers_record_searches_and_candidates(engine, departement):
 
 
 def test_workers_without_register(engine, departement):
-    with engine.connect() as connection:
-        try:
-            BatchSearcher(connection, departement, workers=2)
-        except RegisterNotLoaded as error:
-            assert "dn import" in str(error)
-        else:
-            raise AssertionError("a batch without a register must be refused")
+    with engine.connect() as connection, pytest.raises(RegisterNotLoaded, match="dn import"):
+        BatchSearcher(connection, departement, workers=2)
 
 
 def test_register_not_loaded_survives_pickling():
