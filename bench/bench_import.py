@@ -8,7 +8,10 @@ For each database and file size, in the same run:
 - the database's raw bulk load of the same file into a plain table without indexes:
   ``sqlite3`` ``.import``, and PostgreSQL ``COPY`` through ``psql \\copy``;
 - the csv_generic connector alone reading the file, which shows how much of an
-  import's time goes to parsing the CSV.
+  import's time goes to parsing the CSV;
+- the import's writer alone: the same people, read and checked beforehand, written in
+  batches by the GenerationWriter ``dn import`` uses, with only the writes timed. This
+  is the floor of an import's time on the register's indexed tables.
 
 Usage (from the repository root)::
 
@@ -58,6 +61,7 @@ class Run:
     reimport_seconds: float
     peak_rss_mb: float
     raw_seconds: float
+    write_seconds: float
     load_average: float
 
 
@@ -193,6 +197,54 @@ def timed_read(csv_path: Path) -> float:
     return time.perf_counter() - started
 
 
+WRITE_ONLY_SCRIPT = """
+import datetime, sys, time
+from pathlib import Path
+from core.connectors import ConnectorManager
+from core.db import make_engine
+from core.imports.checks import RecordChecker
+from core.imports.service import BATCH_SIZE, ImportRequest, _record_start
+from core.imports.writers import make_writer
+
+engine = make_engine({"sqlalchemy.url": sys.argv[2]})
+import_id = _record_start(engine, ImportRequest("csv_generic", [Path(sys.argv[1])]))
+writer = make_writer(engine)
+writer.open()
+checker = RecordChecker(datetime.date.today())
+seconds, batch = 0.0, []
+
+def write(batch):
+    started = time.perf_counter()
+    writer.write_batch(import_id, batch)
+    return time.perf_counter() - started
+
+for record in ConnectorManager().read("csv_generic", [Path(sys.argv[1])], {"encoding": "utf-8", "delimiter": ";"}):
+    person = checker.check(record).person
+    if person is not None:
+        batch.append(person)
+    if len(batch) >= BATCH_SIZE:
+        seconds += write(batch)
+        batch = []
+seconds += write(batch)
+started = time.perf_counter()
+writer.finish()
+writer.refresh_statistics()
+seconds += time.perf_counter() - started
+writer.close()
+print(seconds)
+"""
+
+
+def timed_writes(csv_path: Path, database_url: str) -> float:
+    """Time the import's writer alone on already checked people (see the module docstring)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    output = subprocess.run(
+        [sys.executable, "-c", WRITE_ONLY_SCRIPT, str(csv_path), database_url],
+        env=env, check=True, capture_output=True, text=True,
+    ).stdout
+    return float(output.split()[-1])
+
+
 def measure(backend: str, csv_path: Path, folder: Path) -> Run:
     database = SQLiteDatabase(folder) if backend == "sqlite" else PostgreSQLDatabase(folder)
     try:
@@ -205,17 +257,25 @@ def measure(backend: str, csv_path: Path, folder: Path) -> Run:
         raw_seconds = database.raw_load(csv_path)
     finally:
         database.drop()
+    database = SQLiteDatabase(folder) if backend == "sqlite" else PostgreSQLDatabase(folder)
+    try:
+        engine = make_engine({"sqlalchemy.url": database.url})
+        upgrade_to_head(engine)
+        engine.dispose()
+        write_seconds = timed_writes(csv_path, database.url)
+    finally:
+        database.drop()
     # The 1-minute load average of the machine, since other jobs share its cores.
     load_average = os.getloadavg()[0]
-    return Run(first_seconds, first_cpu, second_seconds, max(first_rss, second_rss), raw_seconds, load_average)
+    return Run(first_seconds, first_cpu, second_seconds, max(first_rss, second_rss), raw_seconds, write_seconds, load_average)
 
 
 def report(series: list[Series]) -> str:
     header = (
         "| database | rows | people | import (s) | import CPU (s) | rows/s | re-import (s) "
-        "| peak RSS (MB) | raw bulk load (s) | import / raw | load average |"
+        "| peak RSS (MB) | raw bulk load (s) | import / raw | writes alone (s) | writes alone / raw | load average |"
     )
-    lines = [header, "|" + "---|" * 11]
+    lines = [header, "|" + "---|" * 13]
     for item in series:
         import_seconds = item.median("import_seconds")
         raw_seconds = item.median("raw_seconds")
@@ -224,7 +284,8 @@ def report(series: list[Series]) -> str:
             f"| {item.median('import_cpu_seconds'):.1f} "
             f"| {item.rows / import_seconds:,.0f} | {item.median('reimport_seconds'):.1f} "
             f"| {max(run.peak_rss_mb for run in item.runs):.0f} | {raw_seconds:.1f} "
-            f"| {import_seconds / raw_seconds:.1f}× | {item.median('load_average'):.1f} |"
+            f"| {import_seconds / raw_seconds:.1f}× | {item.median('write_seconds'):.1f} "
+            f"| {item.median('write_seconds') / raw_seconds:.1f}× | {item.median('load_average'):.1f} |"
         )
     return "\n".join(lines)
 
@@ -256,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(
                         f"{backend} {rows:,} rows, run {repetition + 1}: import {run.import_seconds:.1f} s "
                         f"({run.import_cpu_seconds:.1f} s CPU), re-import {run.reimport_seconds:.1f} s, "
-                        f"peak {run.peak_rss_mb:.0f} MB, raw {run.raw_seconds:.1f} s, load {run.load_average:.1f}",
+                        f"peak {run.peak_rss_mb:.0f} MB, raw {run.raw_seconds:.1f} s, "
+                        f"writes alone {run.write_seconds:.1f} s, load {run.load_average:.1f}",
                         flush=True,
                     )
                 series.append(item)
