@@ -108,6 +108,11 @@ def _compare_two_surnames(typed: str, stored: str, field: str) -> PartComparison
     return PartComparison(MISMATCH, similarity, "nom différent")
 
 
+# Register surnames repeat (a million people share a few tens of thousands of them), and
+# every search folds its candidates' names again.
+_fold_register_name = functools.lru_cache(maxsize=16384)(fold)
+
+
 def compare_surnames(typed_names: list[str], usage_name: str | None, birth_name: str | None) -> PartComparison:
     """Compare the folded surnames typed (either field) with the register's two names.
 
@@ -115,7 +120,7 @@ def compare_surnames(typed_names: list[str], usage_name: str | None, birth_name:
     A typed compound name whose words are the register's usage and birth names
     (MARTIN-DUPONT for usage MARTIN, birth DUPONT) is exact too.
     """
-    stored = [(fold(usage_name), "nom d'usage"), (fold(birth_name), "nom de naissance")]
+    stored = [(_fold_register_name(usage_name), "nom d'usage"), (_fold_register_name(birth_name), "nom de naissance")]
     stored = [(name, field) for name, field in stored if name]
     best = None
     for typed in typed_names:

@@ -26,13 +26,6 @@ def fold(text: str | None) -> str:
     """Return ``text`` in upper-case ASCII letters, words separated by single spaces."""
     if not text:
         return ""
-    return _fold(text)
-
-
-# Register names repeat (a million people share a few tens of thousands of surnames),
-# and matching folds each candidate's names again.
-@functools.lru_cache(maxsize=65536)
-def _fold(text: str) -> str:
     if not text.isascii():
         text = text.translate(_LIGATURES)
         text = unicodedata.normalize("NFKD", text)
