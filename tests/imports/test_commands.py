@@ -1,10 +1,12 @@
 """``dn import`` and ``dn sample-data`` as the Département's IT runs them."""
 
 import csv
+import subprocess
+import sys
 
 import pytest
 
-from core.cli import build_parser, main
+from core.cli import COMMANDS, build_parser, main
 from core.register.models import Person
 from tests.imports.conftest import SAMPLES
 
@@ -197,3 +199,28 @@ def test_connectors_table_options(dn, demo_ini, tmp_path, register):
 
     assert status == 0, err
     assert register.count(Person, register.active_import_id()) == 12
+
+
+def test_command_table_matches_modules():
+    parser = build_parser()
+    subparsers = next(action for action in parser._actions if action.dest == "command")
+    assert set(COMMANDS) == set(subparsers.choices)
+    for name, module_name in COMMANDS.items():
+        alone = build_parser((module_name,))
+        own = next(action for action in alone._actions if action.dest == "command")
+        assert name in own.choices, f"dn {name} is not registered by {module_name}"
+
+
+def test_command_loads_its_module_alone():
+    script = (
+        "import sys\n"
+        "from core.cli import main\n"
+        "try:\n"
+        "    main(['import', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(name for name in ('core.demo', 'core.web', 'weasyprint') if name in sys.modules))\n"
+    )
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert "dry-run" in output
+    assert output.strip().splitlines()[-1] == "[]"
