@@ -245,9 +245,17 @@ def _write_results(env, reader: csv.DictReader, output_path: Path, workers: int)
 
     elapsed = time.perf_counter() - started
     total = sum(counts.values())
-    summary = ", ".join(f"{outcome} : {counts[outcome]}" for outcome in (*outcomes.OUTCOMES, OUTCOME_ERROR) if counts[outcome])
-    print(f"{total} requêtes traitées en {elapsed:.1f} s ({summary}). Résultats : {output_path}", file=sys.stderr)
+    summary = ", ".join(
+        f"{outcome} : {_number(counts[outcome])}" for outcome in (*outcomes.OUTCOMES, OUTCOME_ERROR) if counts[outcome]
+    )
+    seconds = f"{elapsed:.1f}".replace(".", ",")
+    print(f"{_number(total)} requêtes traitées en {seconds} s ({summary}). Résultats : {output_path}", file=sys.stderr)
     return EXIT_OK
+
+
+def _number(value: int) -> str:
+    # French groups thousands with a narrow no-break space, as dn import prints them.
+    return f"{value:,}".replace(",", "\u202f")
 
 
 def _rows(reader: csv.DictReader):

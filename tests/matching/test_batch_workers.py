@@ -6,6 +6,7 @@ the order of the file. The results must not depend on the number of workers.
 
 import datetime
 import pickle
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -106,3 +107,5 @@ def test_command_workers_option(demo_ini, register, tmp_path, capsys):
     assert not output.exists()
     assert main(["search", str(demo_ini), "--batch", str(queries), "--output", str(output), "--workers", "2"]) == 0
     assert "recoverable_aid" in output.read_text(encoding="utf-8")
+    # The summary writes seconds the French way, with a decimal comma.
+    assert re.search(r"requêtes traitées en \d+,\d s \(recoverable_aid : 1\)", capsys.readouterr().err)
