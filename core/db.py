@@ -7,9 +7,13 @@ zope.sqlalchemy, and pyramid_tm commits or aborts it when the view returns or ra
 import logging
 
 import zope.sqlalchemy
-from sqlalchemy import MetaData, engine_from_config, event
+from sqlalchemy import MetaData, String, engine_from_config, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
+
+from core.matching.normalize import fold
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,45 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    dbapi_connection.create_function("dn_fold", 1, _fold_or_null, deterministic=True)
+
+
+def _fold_or_null(value: str | None) -> str | None:
+    return None if value is None else fold(value)
+
+
+class folded(FunctionElement):
+    """SQL for a text column folded as core.matching.normalize.fold() folds names.
+
+    Upper-case ASCII letters with every other character run made one space, so that a
+    filter typed without accents, hyphens or apostrophes still matches. SQLite calls
+    fold() itself (a function registered on each connection). PostgreSQL, which has no
+    unaccent() without an extension, translates the accented letters of French and of
+    the neighbouring languages.
+    """
+
+    type = String()
+    inherit_cache = True
+
+
+# NOTE: letters missing here (such as Polish or Czech ones) become a space on PostgreSQL,
+# where fold() would keep their base letter.
+_ACCENTED = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝŸ"
+_PLAIN = "aaaaaaceeeeiiiinooooouuuuyyAAAAAACEEEEIIIINOOOOOUUUUYY"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element, compiler, **kw):
+    return f"dn_fold({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    plain = f"translate({column}, '{_ACCENTED}', '{_PLAIN}')"
+    for ligature, letters in (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss")):
+        plain = f"replace({plain}, '{ligature}', '{letters}')"
+    return f"trim(regexp_replace(upper({plain}), '[^A-Z]+', ' ', 'g'))"
 
 
 def make_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:

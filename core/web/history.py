@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pyramid.view import view_config
 from sqlalchemy import func, or_, select
 
+from core.db import folded
 from core.i18n import _
 from core.letters.models import Letter
+from core.matching.normalize import fold
 from core.search.models import Search
 from core.search.outcomes import OUTCOMES, STATUS_PENDING_REVIEW
 from core.security import PERMISSION_NOTARY
@@ -66,17 +68,22 @@ def _utc_bound(day: datetime.date) -> datetime.datetime:
 def history_query(account_id: int, filters: HistoryFilters):
     query = select(Search).where(Search.account_id == account_id)
     if filters.name:
-        # NOTE: case-insensitive, but accents must match (SQLite's lower() is ASCII-only).
+        # Names compare folded (case, accents, hyphens and apostrophes ignored);
+        # references, which contain digits and hyphens, compare case-insensitively.
         pattern = f"%{_escape_like(filters.name.lower())}%"
-        query = query.where(
-            or_(
-                func.lower(Search.usage_name).like(pattern, escape="\\"),
-                func.lower(Search.birth_name).like(pattern, escape="\\"),
-                func.lower(Search.first_names).like(pattern, escape="\\"),
-                func.lower(Search.file_reference).like(pattern, escape="\\"),
-                func.lower(Search.reference).like(pattern, escape="\\"),
-            )
-        )
+        conditions = [
+            func.lower(Search.file_reference).like(pattern, escape="\\"),
+            func.lower(Search.reference).like(pattern, escape="\\"),
+        ]
+        folded_name = fold(filters.name)
+        if folded_name:
+            name_pattern = f"%{folded_name}%"
+            conditions += [
+                folded(Search.usage_name).like(name_pattern),
+                folded(Search.birth_name).like(name_pattern),
+                folded(Search.first_names).like(name_pattern),
+            ]
+        query = query.where(or_(*conditions))
     if filters.start:
         query = query.where(Search.created_at >= _utc_bound(filters.start))
     if filters.end:

@@ -206,6 +206,8 @@ def test_history_filters(notary_app, register):
 
     by_name = notary_app.get("/historique", {"nom": "dupont"})
     assert len(by_name.html.find("tbody").find_all("tr")) == 1
+    by_reference = notary_app.get("/historique", {"nom": "dossier ambiguous"})
+    assert len(by_reference.html.find("tbody").find_all("tr")) == 1
     by_outcome = notary_app.get("/historique", {"resultat": "ambiguous"})
     assert len(by_outcome.html.find("tbody").find_all("tr")) == 1
     pending = notary_app.get("/historique", {"resultat": "pending"})
@@ -218,6 +220,19 @@ def test_history_filters(notary_app, register):
     bad = notary_app.get("/historique", {"du": "hier"})
     assert "format JJ/MM/AAAA" in bad.html.find(id="du-error").text
     assert len(bad.html.find("tbody").find_all("tr")) == 3
+
+
+def test_history_name_filter_ignores_accents(notary_app, register):
+    typed = {**KNOWN_PEOPLE["unknown"], "usage_name": "Lœuillet-Hérault", "first_names": "Hélène"}
+    submit_search(notary_app, typed, status=303)
+    submit_search(notary_app, KNOWN_PEOPLE["ambiguous"], status=303)
+
+    for name in ("helene", "HÉLÈNE", "loeuillet herault", "LOEUILLET-HERAULT", "Hérault"):
+        page = notary_app.get("/historique", {"nom": name})
+        rows = page.html.find("tbody").find_all("tr")
+        assert len(rows) == 1, name
+        assert "Hélène" in rows[0].text, name
+    assert notary_app.get("/historique", {"nom": "hélèna"}).html.find("tbody") is None
 
 
 def test_history_shows_only_own_searches(notary_app, other_notary_app, register):
