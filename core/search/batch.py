@@ -297,7 +297,10 @@ class BatchSearcher(ChunkReader):
             for chunk in chunks:
                 yield from self._write(self.read(chunk))
             return
-        context = multiprocessing.get_context("fork")
+        # Forked workers start at once, with the modules already imported. Where fork
+        # is missing (macOS, Windows), spawned ones import them first.
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         url = self.connection.engine.url.render_as_string(hide_password=False)
         with context.Pool(self.workers, initializer=_start_worker, initargs=(url, self.departement)) as pool:
             # A few chunks ahead per worker keep them busy while memory stays bounded.
