@@ -21,6 +21,7 @@ import json
 import logging
 import multiprocessing
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -302,15 +303,19 @@ class BatchSearcher(ChunkReader):
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         url = self.connection.engine.url.render_as_string(hide_password=False)
-        with context.Pool(self.workers, initializer=_start_worker, initargs=(url, self.departement)) as pool:
+        # A worker that dies (killed, out of memory) raises BrokenProcessPool here,
+        # where multiprocessing.Pool would wait for its chunk forever.
+        with ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_start_worker, initargs=(url, self.departement)
+        ) as pool:
             # A few chunks ahead per worker keep them busy while memory stays bounded.
             reading = collections.deque()
             for chunk in chunks:
-                reading.append(pool.apply_async(_read_in_worker, (chunk,)))
+                reading.append(pool.submit(_read_in_worker, chunk))
                 if len(reading) > 2 * self.workers:
-                    yield from self._write(reading.popleft().get())
+                    yield from self._write(reading.popleft().result())
             while reading:
-                yield from self._write(reading.popleft().get())
+                yield from self._write(reading.popleft().result())
 
     def _write(self, items: list[BatchResult | MatchedQuery]) -> list[BatchResult]:
         """Record the matched queries of a chunk and commit; return every row's result."""

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from collections import Counter
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -91,6 +92,13 @@ def search_command(args) -> int:
         return _run_single(env, args)
     except RegisterNotLoaded as error:
         print(f"Erreur : {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except BrokenProcessPool:
+        print(
+            "Erreur : un processus de recherche s'est arrêté brutalement (mémoire insuffisante ?), "
+            "aucun fichier de résultats n'est écrit. Relancez le lot, au besoin avec --workers 1.",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     except SQLAlchemyError as error:
         print(f"Erreur : la base de données a refusé l'opération ({type(error.orig or error).__name__}). "

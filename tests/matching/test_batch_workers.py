@@ -5,6 +5,7 @@ the order of the file. The results must not depend on the number of workers.
 """
 
 import datetime
+import os
 import pickle
 import re
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.cli import main
 from core.matching import quality
 from core.matching.register_loader import load_people
+from core.search import batch
 from core.search.batch import BatchSearcher
 from core.search.models import Search, SearchCandidate
 from core.search.service import RegisterNotLoaded
@@ -109,3 +111,22 @@ def test_command_workers_option(demo_ini, register, tmp_path, capsys):
     assert "recoverable_aid" in output.read_text(encoding="utf-8")
     # The summary writes seconds the French way, with a decimal comma.
     assert re.search(r"requêtes traitées en \d+,\d s \(recoverable_aid : 1\)", capsys.readouterr().err)
+
+
+def _die_in_worker(rows):
+    # Stands in for a worker killed mid-chunk (out of memory, kill -9).
+    os._exit(9)
+
+
+def test_dead_worker_stops_batch(demo_ini, register, tmp_path, capsys, monkeypatch):
+    queries = tmp_path / "q.csv"
+    queries.write_text(HEADER + "a,Martin,,Louise,17/05/1931,2024-06-01\n", encoding="utf-8")
+    output = tmp_path / "r.csv"
+    # Forked workers inherit the patched module, so the chunk's worker exits at once.
+    monkeypatch.setattr(batch, "_read_in_worker", _die_in_worker)
+
+    status = main(["search", str(demo_ini), "--batch", str(queries), "--output", str(output), "--workers", "2"])
+
+    assert status == 1
+    assert "s'est arrêté brutalement" in capsys.readouterr().err
+    assert not output.exists()
