@@ -257,7 +257,8 @@ def _write_results(env, reader: csv.DictReader, output_path: Path, workers: int)
         f"{outcome} : {_number(counts[outcome])}" for outcome in (*outcomes.OUTCOMES, OUTCOME_ERROR) if counts[outcome]
     )
     seconds = f"{elapsed:.1f}".replace(".", ",")
-    print(f"{_number(total)} requêtes traitées en {seconds} s ({summary}). Résultats : {output_path}", file=sys.stderr)
+    processed = "requête traitée" if total == 1 else "requêtes traitées"
+    print(f"{_number(total)} {processed} en {seconds} s ({summary}). Résultats : {output_path}", file=sys.stderr)
     return EXIT_OK
 
 

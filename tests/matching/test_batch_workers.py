@@ -110,7 +110,7 @@ def test_command_workers_option(demo_ini, register, tmp_path, capsys):
     assert main(["search", str(demo_ini), "--batch", str(queries), "--output", str(output), "--workers", "2"]) == 0
     assert "recoverable_aid" in output.read_text(encoding="utf-8")
     # The summary writes seconds the French way, with a decimal comma.
-    assert re.search(r"requêtes traitées en \d+,\d s \(recoverable_aid : 1\)", capsys.readouterr().err)
+    assert re.search(r"^1 requête traitée en \d+,\d s \(recoverable_aid : 1\)", capsys.readouterr().err, re.MULTILINE)
 
 
 def _die_in_worker(rows):
