@@ -16,6 +16,7 @@ REPORT_LABELS = {
     "decisions_anonymised": "décisions anonymisées",
     "letters_deleted": "courriers supprimés",
     "mail_bodies_deleted": "contenus d'e-mails supprimés",
+    "import_reports_deleted": "rapports de rejets d'import supprimés",
     "audit_events_deleted": "événements d'audit supprimés",
 }
 

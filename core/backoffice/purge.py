@@ -4,14 +4,16 @@ A search older than ``[retention] searches_months`` keeps its row (reference, da
 office, outcome, status) so that the statistics still count it. It loses what the
 notary typed, its candidates, its internal notes and its letters, and its sent e-mails
 lose their subject, body and attachments. A mail still waiting to be sent, and its
-letter, are left for the next run. Audit events older than ``[retention] audit_months``
-are deleted. Each step only touches rows that still contain data, so running the
+letter, are left for the next run. The rejected-lines reports of imports started
+before the same limit are deleted, since they name person ids and refused values.
+Audit events older than ``[retention] audit_months`` are deleted. Each step only touches rows that still contain data, so running the
 purge again removes nothing.
 """
 
 import logging
 from dataclasses import dataclass, fields
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import delete, or_, select, update
 
@@ -22,6 +24,7 @@ from core.letters.models import Letter
 from core.mail.models import STATUS_FAILED as MAIL_FAILED
 from core.mail.models import STATUS_SENT as MAIL_SENT
 from core.mail.models import OutgoingMail, OutgoingMailAttachment
+from core.register.models import RegisterImport
 from core.search.models import Search, SearchCandidate
 from core.settings import ConfigurationError, DepartementConfig
 
@@ -47,6 +50,7 @@ class PurgeReport:
     decisions_anonymised: int = 0
     letters_deleted: int = 0
     mail_bodies_deleted: int = 0
+    import_reports_deleted: int = 0
     audit_events_deleted: int = 0
 
     def items(self):
@@ -105,6 +109,7 @@ def purge(dbsession, policy: RetentionPolicy, *, now: datetime | None = None) ->
     )
     report.letters_deleted, report.mail_bodies_deleted = _purge_letters_and_mail(dbsession, expired)
     report.searches_anonymised = _anonymise_searches(dbsession, searches_cutoff)
+    report.import_reports_deleted = _delete_import_reports(dbsession, searches_cutoff)
     report.audit_events_deleted = _delete(dbsession, AuditEvent, AuditEvent.created_at < audit_cutoff)
 
     log.info(
@@ -142,6 +147,29 @@ def _anonymise_searches(dbsession, cutoff: datetime) -> int:
             matched_person_id=None,
         ),
     )
+
+
+def _delete_import_reports(dbsession, cutoff: datetime) -> int:
+    """Delete the report files of imports started before ``cutoff`` and clear their paths.
+
+    A file already gone counts too, since its path still had to be cleared. A file that
+    cannot be deleted keeps its path, so the next run tries again.
+    """
+    rows = dbsession.execute(
+        select(RegisterImport.id, RegisterImport.report_path)
+        .where(RegisterImport.started_at < cutoff, RegisterImport.report_path.is_not(None))
+    ).all()
+    cleared = []
+    for import_id, path in rows:
+        try:
+            Path(path).unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("purge_report_kept import_id=%s error=%s", import_id, error.strerror)
+            continue
+        cleared.append(import_id)
+    if cleared:
+        _execute(dbsession, update(RegisterImport).where(RegisterImport.id.in_(cleared)).values(report_path=None))
+    return len(cleared)
 
 
 def _purge_letters_and_mail(dbsession, expired) -> tuple[int, int]:

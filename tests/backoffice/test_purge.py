@@ -10,6 +10,7 @@ from core.audit.models import AuditEvent
 from core.backoffice.models import CaseDecision, CaseNote
 from core.backoffice.purge import RetentionPolicy, months_before, purge, retention_policy
 from core.cli import main
+from core.register.models import RegisterImport
 from core.search.models import Search, SearchCandidate
 from core.settings import ConfigurationError, load_departement
 
@@ -75,6 +76,31 @@ def test_purge_deletes_old_audit_events(dbsession):
     assert report.audit_events_deleted == 1
     remaining = dbsession.scalars(select(AuditEvent.created_at)).all()
     assert remaining == [datetime(2024, 12, 5)]
+
+
+def test_purge_deletes_old_import_reports(dbsession, tmp_path):
+    reports = {}
+    for name, started_at in (("old", datetime(2025, 11, 1)), ("recent", datetime(2026, 6, 1)), ("gone", datetime(2025, 1, 1))):
+        path = tmp_path / f"import-{name}-lignes-rejetees.csv"
+        if name != "gone":
+            path.write_text("fichier;ligne;motif\r\nextraction.csv;12;identifiant de personne P12 en double\r\n")
+        row = RegisterImport(connector="csv_generic", status="succeeded", started_at=started_at, report_path=str(path))
+        dbsession.add(row)
+        reports[name] = (row, path)
+    dbsession.commit()
+
+    report = purge(dbsession, RetentionPolicy(searches_months=12, audit_months=24), now=NOW)
+    dbsession.commit()
+    dbsession.expire_all()
+
+    assert report.import_reports_deleted == 2
+    old, old_path = reports["old"]
+    assert not old_path.exists()
+    assert dbsession.get(RegisterImport, old.id).report_path is None
+    assert dbsession.get(RegisterImport, reports["gone"][0].id).report_path is None
+    recent, recent_path = reports["recent"]
+    assert recent_path.exists()
+    assert dbsession.get(RegisterImport, recent.id).report_path == str(recent_path)
 
 
 def test_purge_second_run_removes_nothing(dbsession, make_search):
