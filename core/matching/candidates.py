@@ -50,31 +50,25 @@ YEAR_SLOTS = 24
 SAME_LETTER_COUNT = "length(replace(p.first_name_keys, ' ', '')) = :letters"
 
 
-def _same_year_dates(value) -> str:
-    """Return the condition on index entries of the typed year (see the module docstring).
-
-    ``value(name)`` is the SQL of one of the date_values() of the typed date. A digit of
-    the day or month is wrong when the other digit and the other part are the same.
-    """
-    return (
-        "(k.birth_month = 0"
-        f" OR (k.birth_month = {value('bm')} AND (k.birth_day = 0"
-        f" OR k.birth_day / 10 = {value('bd10')} OR k.birth_day % 10 = {value('bd1')}))"
-        f" OR (k.birth_day = {value('bd')}"
-        f" AND (k.birth_month / 10 = {value('bm10')} OR k.birth_month % 10 = {value('bm1')}))"
-        f" OR (k.birth_month = {value('sm')} AND k.birth_day = {value('sd')}))"
-    )
+# The condition on index entries of the typed year (see the module docstring). A digit
+# of the day or month is wrong when the other digit and the other part are the same.
+SAME_YEAR_DATES = (
+    "(k.birth_month = 0"
+    " OR (k.birth_month = :bm AND (k.birth_day = 0 OR k.birth_day / 10 = :bd10 OR k.birth_day % 10 = :bd1))"
+    " OR (k.birth_day = :bd AND (k.birth_month / 10 = :bm10 OR k.birth_month % 10 = :bm1))"
+    " OR (k.birth_month = :sm AND k.birth_day = :sd))"
+)
 
 
-def _same_year_people(value, given_names_condition: str, letters_condition: str) -> str:
+def _same_year_people(given_names_condition: str) -> str:
     """Return the condition on the people of the same-year lookup.
 
-    The exact date needs nothing more; a partial register date needs the typed given
-    names; a typo needs them with as many letters.
+    The exact date needs nothing more, a partial register date needs the typed given
+    names, and a typo needs them with as many letters.
     """
     return (
-        f"((k.birth_month = {value('bm')} AND k.birth_day = {value('bd')})"
-        f" OR ({given_names_condition} AND (k.birth_month = 0 OR k.birth_day = 0 OR {letters_condition})))"
+        "((k.birth_month = :bm AND k.birth_day = :bd)"
+        f" OR ({given_names_condition} AND (k.birth_month = 0 OR k.birth_day = 0 OR {SAME_LETTER_COUNT})))"
     )
 
 
@@ -89,14 +83,6 @@ def date_values(birth: PartialDate) -> dict[str, int]:
         "by": birth.year, "bm": birth.month, "bd": birth.day, "sm": swapped[0], "sd": swapped[1],
         "bm10": birth.month // 10, "bm1": birth.month % 10, "bd10": birth.day // 10, "bd1": birth.day % 10,
     }
-
-
-def _parameter(name: str) -> str:
-    return f":{name}"
-
-
-def _chunk_column(name: str) -> str:
-    return f"q.{name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +150,7 @@ def plan_lookup(
     by_keys = f"SELECT {PERSON_COLUMNS} FROM person_name_key k {sql.join} person p ON p.id = k.person_id"
     statements = [
         f"{by_keys} WHERE {key_condition} AND k.import_id = :import_id AND k.birth_year = :by"
-        f" AND {_same_year_dates(_parameter)}"
-        f" AND {_same_year_people(_parameter, given_names_condition, SAME_LETTER_COUNT)}"
+        f" AND {SAME_YEAR_DATES} AND {_same_year_people(given_names_condition)}"
     ]
     years = dates.year_typo_variants(birth.year)
     if years:
