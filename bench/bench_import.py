@@ -24,6 +24,7 @@ trust auth), dropped at the end.
 """
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -245,26 +246,28 @@ def timed_writes(csv_path: Path, database_url: str) -> float:
     return float(output.split()[-1])
 
 
-def measure(backend: str, csv_path: Path, folder: Path) -> Run:
+@contextlib.contextmanager
+def fresh_database(backend: str, folder: Path):
+    """Yield a throwaway database of ``backend`` with the schema at head; drop it after."""
     database = SQLiteDatabase(folder) if backend == "sqlite" else PostgreSQLDatabase(folder)
     try:
         engine = make_engine({"sqlalchemy.url": database.url})
         upgrade_to_head(engine)
         engine.dispose()
+        yield database
+    finally:
+        database.drop()
+
+
+def measure(backend: str, csv_path: Path, folder: Path) -> Run:
+    with fresh_database(backend, folder) as database:
         ini = write_ini(folder, database.url)
         first_seconds, first_cpu, first_rss = timed_import(ini, csv_path, folder)
         second_seconds, _, second_rss = timed_import(ini, csv_path, folder)
         raw_seconds = database.raw_load(csv_path)
-    finally:
-        database.drop()
-    database = SQLiteDatabase(folder) if backend == "sqlite" else PostgreSQLDatabase(folder)
-    try:
-        engine = make_engine({"sqlalchemy.url": database.url})
-        upgrade_to_head(engine)
-        engine.dispose()
+    # The writer alone starts from an empty register too.
+    with fresh_database(backend, folder) as database:
         write_seconds = timed_writes(csv_path, database.url)
-    finally:
-        database.drop()
     # The 1-minute load average of the machine, since other jobs share its cores.
     load_average = os.getloadavg()[0]
     return Run(first_seconds, first_cpu, second_seconds, max(first_rss, second_rss), raw_seconds, write_seconds, load_average)
