@@ -24,7 +24,6 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from core.db import make_engine
@@ -41,17 +40,15 @@ from core.matching.candidates import (
 )
 from core.matching.engine import MatchResult, NormalizedQuery, decide
 from core.register.generations import begin_sqlite_transaction, read_active_import_id_on
-from core.register.models import Aid
 from core.search import outcomes
 from core.search.models import Search
 from core.search.query import QueryError, SearchQuery, parse_query
 from core.search.service import (
     RegisterNotLoaded,
-    aid_pairs,
-    decide_outcome,
+    candidate_record,
+    load_aids_on,
     make_reference,
     outcome_of,
-    snapshot,
     utcnow,
 )
 from core.settings import DepartementConfig
@@ -251,21 +248,7 @@ class ChunkReader:
         return decide(normalized, fetch_candidates(cursor, plan, pyformat=self._pyformat))
 
     def _load_aids(self, person_ids: list[int]) -> dict[int, list[dict]]:
-        aids = {person_id: [] for person_id in person_ids}
-        if not person_ids:
-            return aids
-        statement = (
-            select(Aid.person_id, Aid.code, Aid.label, Aid.start_date, Aid.end_date)
-            .where(Aid.person_id.in_(person_ids))
-            .order_by(Aid.person_id, Aid.start_date, Aid.id)
-        )
-        for person_id, code, label, start, end in self.connection.execute(statement):
-            aids[person_id].append({
-                "code": code, "label": label,
-                "start": start.isoformat() if start else None,
-                "end": end.isoformat() if end else None,
-            })
-        return aids
+        return load_aids_on(self.connection, person_ids)
 
 
 class BatchSearcher(ChunkReader):
@@ -417,12 +400,11 @@ def _matched(entry: _Pending, aids: dict, categories, created_at, import_id: int
     )
     candidate_values = []
     for rank, item in enumerate(result.candidates, start=1):
-        person_aids = aids.get(item.person.id, [])
-        candidate_values.append((
-            rank, item.person.id, item.person.person_ref, item.verdict, item.score,
-            json.dumps(item.reasons()), json.dumps(snapshot(item.person, person_aids)),
-            decide_outcome(aid_pairs(person_aids), categories, query.death_date) if item.person.id in aids else None,
-        ))
+        record = candidate_record(rank, item, aids, categories, query.death_date)
+        for name in JSON_COLUMNS:
+            record[name] = json.dumps(record[name])
+        # CANDIDATE_COLUMNS after search_id.
+        candidate_values.append(tuple(record[name] for name in CANDIDATE_COLUMNS[1:]))
     return MatchedQuery(
         entry.query_id, outcome, matched.person.person_ref if matched else "", created_at, import_id,
         search_values, candidate_values,

@@ -8,10 +8,11 @@ import datetime
 import logging
 from collections.abc import Iterable
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from core.matching.candidates import CandidateRow, fetch_candidates, plan_lookup, query_keys
-from core.matching.engine import DECISION_NONE, DECISION_SINGLE, MatchResult, NormalizedQuery, decide
+from core.matching.engine import DECISION_NONE, DECISION_SINGLE, Assessment, MatchResult, NormalizedQuery, decide
 from core.matching.dates import format_date
 from core.register.generations import read_active_import_id
 from core.search import outcomes
@@ -136,16 +137,22 @@ def match_query(dbsession: Session, import_id: int, query: SearchQuery) -> Match
 
 def load_aids(dbsession: Session, person_ids: list[int]) -> dict[int, list[dict]]:
     """Return the aids of ``person_ids`` as snapshot dicts, grouped by person id."""
+    return load_aids_on(dbsession.connection(), person_ids)
+
+
+def load_aids_on(connection: Connection, person_ids: list[int]) -> dict[int, list[dict]]:
+    """Return the aids of ``person_ids`` as :func:`load_aids` does, on a Connection."""
     aids = {person_id: [] for person_id in person_ids}
     if not person_ids:
         return aids
-    cursor, postgresql = _driver_cursor(dbsession)
+    postgresql = connection.dialect.name == "postgresql"
     placeholder = "%s" if postgresql else "?"
     sql = (
         "SELECT person_id, code, label, start_date, end_date FROM aid"
         f" WHERE person_id IN ({', '.join([placeholder] * len(person_ids))})"
         " ORDER BY person_id, start_date, id"
     )
+    cursor = connection.connection.driver_connection.cursor()
     try:
         cursor.execute(sql, list(person_ids))
         for person_id, code, label, start, end in cursor.fetchall():
@@ -176,6 +183,29 @@ def snapshot(person: CandidateRow, aids: list[dict]) -> dict:
 
 def aid_pairs(aids: list[dict]) -> list[tuple[str, datetime.date | None]]:
     return [(aid["code"], datetime.date.fromisoformat(aid["end"]) if aid["end"] else None) for aid in aids]
+
+
+def candidate_record(
+    rank: int, item: Assessment, aids: dict[int, list[dict]], categories: AidCategories, death_date
+) -> dict:
+    """Return the SearchCandidate fields of one assessed candidate, without its search.
+
+    ``person_outcome`` is the outcome the person would give, for the candidates whose
+    aids were read (those not rejected).
+    """
+    person_aids = aids.get(item.person.id, [])
+    return {
+        "rank": rank,
+        "person_id": item.person.id,
+        "person_ref": item.person.person_ref,
+        "verdict": item.verdict,
+        "score": item.score,
+        "reasons": item.reasons(),
+        "snapshot": snapshot(item.person, person_aids),
+        "person_outcome": (
+            decide_outcome(aid_pairs(person_aids), categories, death_date) if item.person.id in aids else None
+        ),
+    }
 
 
 def outcome_of(result: MatchResult, aids: dict[int, list[dict]], categories: AidCategories, death_date) -> str:
@@ -215,20 +245,7 @@ def run_search(
 
     search = _new_search(query, outcome, account_id, channel, import_id, result)
     for rank, item in enumerate(result.candidates, start=1):
-        person_aids = aids.get(item.person.id, [])
-        search.candidates.append(SearchCandidate(
-            rank=rank,
-            person_id=item.person.id,
-            person_ref=item.person.person_ref,
-            verdict=item.verdict,
-            score=item.score,
-            reasons=item.reasons(),
-            snapshot=snapshot(item.person, person_aids),
-            person_outcome=(
-                decide_outcome(aid_pairs(person_aids), categories, query.death_date)
-                if item.person.id in aids else None
-            ),
-        ))
+        search.candidates.append(SearchCandidate(**candidate_record(rank, item, aids, categories, query.death_date)))
     dbsession.add(search)
     dbsession.flush()
     search.reference = make_reference(search.created_at, search.id)
