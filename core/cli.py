@@ -45,7 +45,7 @@ def build_parser(module_names: tuple[str, ...] = COMMAND_MODULES) -> argparse.Ar
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    # A known command loads its module alone; anything else (--help, a typo) gets the
+    # A known command loads its module alone. Anything else (--help, a typo) gets the
     # whole parser, which lists every command.
     module_name = COMMANDS.get(argv[0]) if argv else None
     parser = build_parser((module_name,) if module_name else COMMAND_MODULES)

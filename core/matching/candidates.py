@@ -282,8 +282,8 @@ def _date_lookup(given_names_condition: str) -> str:
     return (
         f"SELECT {PERSON_COLUMNS} FROM person p"
         " WHERE p.import_id = :import_id AND p.birth_year = :by"
-        # The IN lists let the index seek each date; with the OR alone SQLite read the
-        # whole year of births. They also admit the month of one date with the day of
+        # The IN lists let the index seek each date, where with the OR alone SQLite read
+        # the whole year of births. They also admit the month of one date with the day of
         # the other, which the OR then removes.
         " AND p.birth_month IN (:bm, :sm) AND p.birth_day IN (:bd, :sd)"
         " AND ((p.birth_month = :bm AND p.birth_day = :bd) OR (p.birth_month = :sm AND p.birth_day = :sd))"

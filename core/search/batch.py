@@ -76,7 +76,7 @@ SEARCH_COLUMNS = (
 CANDIDATE_COLUMNS = (
     "search_id", "rank", "person_id", "person_ref", "verdict", "score", "reasons", "snapshot", "person_outcome",
 )
-# Written as serialised text; PostgreSQL casts it to json.
+# Written as serialised text, which PostgreSQL casts to json.
 JSON_COLUMNS = ("reasons", "snapshot")
 
 

@@ -124,7 +124,7 @@ def test_lookups_find_every_person_matching_would_keep(engine, departement):
             person for year in years for person in by_year.get(year, ())
             if compare_birth_dates(query.birth, person.birth_year, person.birth_month, person.birth_day).level != MISMATCH
         ]
-        kept = {person.id for person in nearby if assess(query, person).verdict != VERDICT_REJECTED}
-        assert kept <= {person.id for person in people_found}, query
-        checked += len(kept)
+        kept_ids = {person.id for person in nearby if assess(query, person).verdict != VERDICT_REJECTED}
+        assert kept_ids <= {person.id for person in people_found}, query
+        checked += len(kept_ids)
     assert checked > len(queries) / 2, "too few people kept: the check would prove little"
