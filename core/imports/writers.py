@@ -19,7 +19,6 @@ import psycopg.errors
 from sqlalchemy.engine import Engine
 
 import core.models  # noqa: F401  (every table known to the metadata)
-from core.db import Base
 from core.imports.checks import CheckedPerson
 
 log = logging.getLogger(__name__)
@@ -28,13 +27,9 @@ PERSON_COLUMNS = (
     "id", "import_id", "person_ref", "usage_name", "birth_name", "first_names", "sex",
     "birth_year", "birth_month", "birth_day", "first_name_keys",
 )
-# Name keys repeat the whole birth date when the schema has those columns, so that a
-# search can probe dates in the key index alone.
-NAME_KEY_COLUMNS = tuple(
-    name for name in ("person_id", "name_key", "birth_year", "birth_month", "birth_day", "import_id")
-    if name in Base.metadata.tables["person_name_key"].columns
-)
-_KEYS_WITH_FULL_DATE = "birth_month" in NAME_KEY_COLUMNS
+# Name keys repeat the whole birth date and the given names, so that a search can
+# probe dates and filter on given names in the key index alone.
+NAME_KEY_COLUMNS = ("person_id", "name_key", "birth_year", "birth_month", "birth_day", "import_id", "first_name_keys")
 AID_COLUMNS = ("id", "person_id", "import_id", "code", "label", "start_date", "end_date")
 
 GENERATION_TABLES = ("aid", "person_name_key", "person")
@@ -47,19 +42,16 @@ class BatchRows:
         self.persons, self.keys, self.aids = persons, keys, aids = [], [], []
         # The hottest loop of an import: local names, no method lookups per row.
         add_person, add_key, add_aid = persons.append, keys.append, aids.append
-        full_date = _KEYS_WITH_FULL_DATE
         for person in people:
             birth = person.birth
             year, month, day = birth.year, birth.month, birth.day
+            first_name_keys = person.first_name_keys
             add_person((
                 person_id, import_id, person.person_ref, person.usage_name, person.birth_name,
-                person.first_names, person.sex, year, month, day, person.first_name_keys,
+                person.first_names, person.sex, year, month, day, first_name_keys,
             ))
             for key in person.name_keys:
-                if full_date:
-                    add_key((person_id, key, year, month, day, import_id))
-                else:
-                    add_key((person_id, key, year, import_id))
+                add_key((person_id, key, year, month, day, import_id, first_name_keys))
             for aid in person.aids:
                 start, end = aid.start, aid.end
                 add_aid((

@@ -70,8 +70,13 @@ class Person(Base):
     __tablename__ = "person"
     __table_args__ = (
         UniqueConstraint("import_id", "person_ref"),
-        # The given names let the lookup by birth date filter on index entries.
-        Index("ix_person_birth", "import_id", "birth_year", "birth_month", "birth_day", "first_name_keys"),
+        # The given names let the lookup by birth date filter on index entries. On
+        # PostgreSQL the entries also hold the id, so that the people the filter rejects
+        # are never read (SQLite index entries always hold it).
+        Index(
+            "ix_person_birth", "import_id", "birth_year", "birth_month", "birth_day", "first_name_keys",
+            postgresql_include=["id"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -102,16 +107,17 @@ class PersonNameKey(Base):
 
     Each person has one row per distinct key among its usage and birth names, with and
     without leading particles (DE, D', LE …), so that most people have one or two rows.
-    The row repeats the person's whole birth date (month and day 0 when unknown). A
-    search probes the exact date and its typo variants (one digit wrong, day and month
-    swapped) in this index alone, because a frequent surname has thousands of people.
+    The row repeats the person's whole birth date (month and day 0 when unknown) and
+    given names. A search probes the exact date and its typo variants (one digit wrong,
+    day and month swapped) and filters on the given names in this index alone, because a
+    frequent surname has thousands of people.
     """
 
     __tablename__ = "person_name_key"
     __table_args__ = (
         Index(
             "ix_person_name_key_lookup",
-            "name_key", "import_id", "birth_year", "birth_month", "birth_day", "person_id",
+            "name_key", "import_id", "birth_year", "birth_month", "birth_day", "person_id", "first_name_keys",
         ),
     )
 
@@ -123,6 +129,9 @@ class PersonNameKey(Base):
     birth_month: Mapped[int] = mapped_column(SmallInteger)
     birth_day: Mapped[int] = mapped_column(SmallInteger)
     import_id: Mapped[int] = mapped_column(Integer)
+    # The person's first_name_keys again, for the same reason: the lookups filter on
+    # given names in the index and read only the people they keep. No default either.
+    first_name_keys: Mapped[str] = mapped_column(String(300))
 
 
 class Aid(Base):

@@ -33,6 +33,7 @@ from core.matching.candidates import (
     create_chunk_tables,
     fetch_candidates,
     fetch_chunk_candidates,
+    fetch_postgresql_chunk_candidates,
     fits_chunk_lookup,
     plan_lookup,
     pyformat_sql,
@@ -188,19 +189,25 @@ class ChunkReader:
         or no given name, is looked up on its own. On PostgreSQL the lookups of the
         chunk are pipelined.
         """
-        if self._pyformat:
-            return self._fetch_pipelined([self._plan_of(normalized) for normalized in queries])
         together = [
             number for number, normalized in enumerate(queries)
             if fits_chunk_lookup(normalized.given_names, normalized.birth)
         ]
+        lookups = [
+            (query_keys(queries[number].surnames), queries[number].given_names, queries[number].birth)
+            for number in together
+        ]
         found: list[list[CandidateRow] | None] = [None] * len(queries)
+        if self._pyformat:
+            if lookups:
+                for number, people in zip(together, fetch_postgresql_chunk_candidates(self._driver, self.import_id, lookups)):
+                    found[number] = people
+            alone = [number for number, people in enumerate(found) if people is None]
+            for number, people in zip(alone, self._fetch_pipelined([self._plan_of(queries[number]) for number in alone])):
+                found[number] = people
+            return found
         cursor = self._driver.cursor()
         try:
-            lookups = [
-                (query_keys(queries[number].surnames), queries[number].given_names, queries[number].birth)
-                for number in together
-            ]
             if lookups:
                 for number, people in zip(together, fetch_chunk_candidates(cursor, self.import_id, lookups)):
                     found[number] = people

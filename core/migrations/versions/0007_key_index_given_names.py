@@ -1,0 +1,50 @@
+"""Put the given names in the surname-key index, and the person id in the birth index.
+
+The surname lookups filter people on their given names. With the given names in the
+key index entries, that filter runs on index entries, and a search reads only the few
+people it keeps instead of every person of that name born near that date. On
+PostgreSQL the birth-date index also includes the person id, for the same reason (an
+SQLite index entry always holds it).
+
+Revision ID: 0007_key_index_given_names
+Revises: 0006_birth_index_given_names
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007_key_index_given_names"
+down_revision = "0006_birth_index_given_names"
+branch_labels = None
+depends_on = None
+
+KEY_COLUMNS = ["name_key", "import_id", "birth_year", "birth_month", "birth_day", "person_id"]
+BIRTH_COLUMNS = ["import_id", "birth_year", "birth_month", "birth_day", "first_name_keys"]
+
+
+def upgrade() -> None:
+    # The server default fills existing rows in one statement; the UPDATE then copies
+    # each person's given names, and the default goes (new rows must give them).
+    with op.batch_alter_table("person_name_key", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("first_name_keys", sa.String(length=300), nullable=False, server_default=""))
+    op.execute(
+        "UPDATE person_name_key SET first_name_keys ="
+        " (SELECT person.first_name_keys FROM person WHERE person.id = person_name_key.person_id)"
+    )
+    with op.batch_alter_table("person_name_key", schema=None) as batch_op:
+        batch_op.alter_column("first_name_keys", server_default=None)
+        batch_op.drop_index("ix_person_name_key_lookup")
+        batch_op.create_index("ix_person_name_key_lookup", [*KEY_COLUMNS, "first_name_keys"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_person_birth", table_name="person")
+        op.create_index("ix_person_birth", "person", BIRTH_COLUMNS, unique=False, postgresql_include=["id"])
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_person_birth", table_name="person")
+        op.create_index("ix_person_birth", "person", BIRTH_COLUMNS, unique=False)
+    with op.batch_alter_table("person_name_key", schema=None) as batch_op:
+        batch_op.drop_index("ix_person_name_key_lookup")
+        batch_op.create_index("ix_person_name_key_lookup", KEY_COLUMNS, unique=False)
+        batch_op.drop_column("first_name_keys")
