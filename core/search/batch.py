@@ -9,10 +9,11 @@ their candidates) runs in another and commits. With several workers, worker proc
 read chunks on their own connections while this process writes the chunks they have
 read, in the order of the file.
 
-To keep the rate high, lookups go through the raw driver cursor: on SQLite six
-statements look up a whole chunk, on PostgreSQL the lookups of a chunk are pipelined.
-The aids of all identified people of a chunk are read in one statement, and rows are
-written with executemany.
+To keep the rate high, lookups go through the raw driver cursor: six statements look
+up a whole chunk on SQLite, three on PostgreSQL (a query with a partial date or no
+given name is looked up on its own). The aids of all identified people of a chunk are
+read in one statement, and rows are written with executemany on SQLite, COPY on
+PostgreSQL.
 """
 
 import collections
@@ -77,7 +78,7 @@ SEARCH_COLUMNS = (
 CANDIDATE_COLUMNS = (
     "search_id", "rank", "person_id", "person_ref", "verdict", "score", "reasons", "snapshot", "person_outcome",
 )
-# Written as serialised text, which PostgreSQL casts to json.
+# Written as serialised text, which PostgreSQL's COPY reads as json.
 JSON_COLUMNS = ("reasons", "snapshot")
 
 
@@ -184,10 +185,9 @@ class ChunkReader:
     def fetch(self, queries: list[NormalizedQuery]) -> list[list[CandidateRow]]:
         """Return the candidates of each query of a chunk, as match() would find them.
 
-        On SQLite the queries of a chunk are looked up together (see
-        fetch_chunk_candidates): six statements for the whole chunk. A partial date,
-        or no given name, is looked up on its own. On PostgreSQL the lookups of the
-        chunk are pipelined.
+        The queries of a chunk are looked up together (see fetch_chunk_candidates
+        and fetch_postgresql_chunk_candidates). A partial date, or no given name, is
+        looked up on its own (pipelined on PostgreSQL).
         """
         together = [
             number for number, normalized in enumerate(queries)
@@ -273,11 +273,12 @@ class BatchSearcher(ChunkReader):
         self.chunk_size = chunk_size
         in_memory = connection.dialect.name == "sqlite" and connection.engine.url.database in (None, "", ":memory:")
         self.workers = 1 if in_memory else max(1, workers)
-        # Rows go through the driver's executemany: SQLAlchemy's handling of each row
-        # cost as much as the rest of the writing. Only the creation time needs the
-        # conversion SQLAlchemy would apply (SQLite stores it as text).
-        self._insert_searches = _insert_sql("search", SEARCH_COLUMNS, self._pyformat)
-        self._insert_candidates = _insert_sql("search_candidate", CANDIDATE_COLUMNS, self._pyformat)
+        # Rows go through the driver (COPY on PostgreSQL, executemany on SQLite):
+        # SQLAlchemy's handling of each row cost as much as the rest of the writing.
+        # Only the creation time needs the conversion SQLAlchemy would apply (SQLite
+        # stores it as text).
+        self._insert_searches = _insert_sql("search", SEARCH_COLUMNS)
+        self._insert_candidates = _insert_sql("search_candidate", CANDIDATE_COLUMNS)
         to_database = Search.__table__.c.created_at.type.bind_processor(connection.dialect)
         self._created_at = (lambda value: (to_database(value),)) if to_database else (lambda value: (value,))
 
@@ -326,9 +327,18 @@ class BatchSearcher(ChunkReader):
             )
         cursor = self._driver.cursor()
         try:
-            cursor.executemany(self._insert_searches, search_rows)
-            if candidate_rows:
-                cursor.executemany(self._insert_candidates, candidate_rows)
+            if self._pyformat:
+                # COPY took a third of the time of executemany, even pipelined.
+                for table, columns, rows in (
+                    ("search", SEARCH_COLUMNS, search_rows), ("search_candidate", CANDIDATE_COLUMNS, candidate_rows)
+                ):
+                    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+            else:
+                cursor.executemany(self._insert_searches, search_rows)
+                if candidate_rows:
+                    cursor.executemany(self._insert_candidates, candidate_rows)
         finally:
             cursor.close()
         self.connection.commit()
@@ -372,10 +382,9 @@ def _read_in_worker(rows: list[dict]) -> list[BatchResult | MatchedQuery]:
     return _worker_reader.read(rows)
 
 
-def _insert_sql(table: str, columns: tuple[str, ...], pyformat: bool) -> str:
-    marker = "%s" if pyformat else "?"
-    values = [f"CAST({marker} AS json)" if pyformat and name in JSON_COLUMNS else marker for name in columns]
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(values)})"
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """Return the SQLite INSERT of ``columns`` (PostgreSQL writes with COPY)."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
 
 
 def _chunked(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
