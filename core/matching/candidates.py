@@ -6,8 +6,9 @@ Three lookups run on the active register generation:
   birth year, one range of index entries per key. The entries kept are the typed date,
   its typo variants within the year (one digit of the day or month wrong, day and month
   swapped) and the register's partial forms of that year (month or day unknown).
-- other years (the same index): every key of the typed names with the typed day and
-  month, in each year one digit away from the typed one.
+- other years (``ix_person_name_key_date``): every key of the typed names with the
+  typed day and month, one range of index entries over all years, keeping the years
+  one digit away from the typed one.
 - by birth date (``ix_person_birth``): the typed date and its swapped form, so that a
   typo in the surname is still found. The index contains the given names, so that the
   given-name filter reads index entries and only the people it keeps.
@@ -40,14 +41,24 @@ PERSON_COLUMNS = (
 # stays necessary with fewer words.
 MAX_GIVEN_NAME_FILTERS = 4
 
-# On SQLite, lists of keys and years are padded to multiples of these sizes, so that
-# most queries share a few SQL texts and the statement cache skips parsing them.
+# On SQLite, lists of keys are padded to a multiple of this size, so that most queries
+# share a few SQL texts and the statement cache skips parsing them.
 KEY_SLOTS = 4
-YEAR_SLOTS = 24
 
 # The register's given names have as many letters as the typed ones: a necessary
 # condition for the same names, reordered or glued.
 SAME_LETTER_COUNT = "length(replace(p.first_name_keys, ' ', '')) = :letters"
+
+
+# The register's birth year differs from the typed one in exactly one of its four
+# digits. Written as a condition on each entry rather than a list of years, because
+# each year of a list cost one more descent of the index.
+ONE_YEAR_DIGIT = (
+    "k.birth_year <> :by AND (k.birth_year / 10 = :by / 10"
+    " OR (k.birth_year / 100 = :by / 100 AND k.birth_year % 10 = :by % 10)"
+    " OR (k.birth_year / 1000 = :by / 1000 AND k.birth_year % 100 = :by % 100)"
+    " OR k.birth_year % 1000 = :by % 1000)"
+)
 
 
 def on_key_entries(condition: str) -> str:
@@ -161,13 +172,10 @@ def plan_lookup(
         f"{by_keys} WHERE {key_condition} AND k.import_id = :import_id AND k.birth_year = :by"
         f" AND {SAME_YEAR_DATES} AND {on_key_entries(_same_year_people(given_names_condition))}"
     ]
-    years = dates.year_typo_variants(birth.year)
-    if years:
-        statements.append(
-            f"{by_keys} WHERE {key_condition} AND k.import_id = :import_id AND {sql.year_condition(years)}"
-            f" AND k.birth_month = :bm AND k.birth_day = :bd"
-            f" AND {on_key_entries(f'{given_names_condition} AND {SAME_LETTER_COUNT}')}"
-        )
+    statements.append(
+        f"{by_keys} WHERE {key_condition} AND k.import_id = :import_id AND k.birth_month = :bm AND k.birth_day = :bd"
+        f" AND {ONE_YEAR_DIGIT} AND {on_key_entries(f'{given_names_condition} AND {SAME_LETTER_COUNT}')}"
+    )
     statements.append(_date_lookup(f"{given_names_condition} AND {SAME_LETTER_COUNT}"))
     return LookupPlan(tuple(statements), parameters)
 
@@ -201,10 +209,6 @@ class _SqliteSql:
         names = self._bind("k", _padded(keys, KEY_SLOTS))
         return f"k.name_key IN ({', '.join(names)})"
 
-    def year_condition(self, years: tuple[int, ...]) -> str:
-        names = self._bind("y", _padded(list(years), YEAR_SLOTS))
-        return f"k.birth_year IN ({', '.join(names)})"
-
     def given_names_condition(self, words: list[str], *, require_all: bool = True) -> str:
         """Return a condition that every typed word (or, if not ``require_all``, one) is in."""
         if not words:
@@ -233,10 +237,6 @@ class _PostgresqlSql:
     def key_condition(self, keys: list[str]) -> str:
         self.parameters["keys"] = _array_literal(keys)
         return "k.name_key = ANY(CAST(:keys AS text[]))"
-
-    def year_condition(self, years: tuple[int, ...]) -> str:
-        self.parameters["years"] = _array_literal(years)
-        return "k.birth_year = ANY(CAST(:years AS int[]))"
 
     def given_names_condition(self, words: list[str], *, require_all: bool = True) -> str:
         """Return a condition that every typed word (or, if not ``require_all``, one) is in."""
@@ -328,8 +328,8 @@ def _partial_date_lookup(parameters: dict, key_condition: str, any_given_name: s
 # the lookups of every query. The same index seeks run as in plan_lookup's statements,
 # but without a statement per query, and in the order of the probe tables' primary
 # keys: consecutive seeks of one surname key land on the same index pages. The typo
-# variants of months and years come from two small tables joined in SQL, so that a
-# query adds only one row per surname key. On SQLite, CROSS JOIN keeps the written
+# variants of months come from a small table joined in SQL, so that a query adds only
+# one row per surname key. On SQLite, CROSS JOIN keeps the written
 # join order, because SQLite never reorders the tables of a CROSS JOIN. With a plain
 # JOIN the planner, with no statistics on these tables, chose to scan person_name_key.
 CHUNK_TABLES = {
@@ -340,7 +340,6 @@ CHUNK_TABLES = {
     "chunk_key_probe": "name_key TEXT, y INTEGER, query_no INTEGER, PRIMARY KEY (name_key, y, query_no)",
     "chunk_date_probe": "y INTEGER, m INTEGER, d INTEGER, query_no INTEGER, PRIMARY KEY (y, m, d, query_no)",
     "chunk_month_variant": "m INTEGER, variant INTEGER, PRIMARY KEY (m, variant)",
-    "chunk_year_variant": "y INTEGER, variant INTEGER, PRIMARY KEY (y, variant)",
 }
 QUERY_VALUES = ("bm", "bd", "sm", "sd", "bm10", "bm1", "bd10", "bd1")
 
@@ -365,29 +364,32 @@ def _chunk_lookups() -> tuple[str, ...]:
         " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
     )
     key = "k.name_key = probe.name_key AND k.import_id = :import_id"
+    # Both key indexes fit some of these statements: the planner, without statistics
+    # on the probes, sometimes took the one that reads more (measured on 1,000,000).
+    by_year = "person_name_key k INDEXED BY ix_person_name_key_lookup"
+    by_day = "person_name_key k INDEXED BY ix_person_name_key_date"
     person = " CROSS JOIN person p ON p.id = k.person_id"
     return (
         # The typed month: the typed date, a day one digit away, or the day unknown.
-        f"{keys} CROSS JOIN person_name_key k"
+        f"{keys} CROSS JOIN {by_year}"
         f" ON {key} AND k.birth_year = probe.y AND k.birth_month = q.bm{person}"
         " WHERE (k.birth_day = 0 OR k.birth_day / 10 = q.bd10 OR k.birth_day % 10 = q.bd1)"
         f" AND (k.birth_day = q.bd OR ({_KEY_GIVEN_NAMES} AND (k.birth_day = 0 OR {_KEY_LETTERS})))",
         # The month unknown in the register.
-        f"{keys} CROSS JOIN person_name_key k"
+        f"{keys} CROSS JOIN {by_year}"
         f" ON {key} AND k.birth_year = probe.y AND k.birth_month = 0{person}"
         f" WHERE {_KEY_GIVEN_NAMES}",
         # A month one digit away.
-        f"{keys} CROSS JOIN chunk_month_variant v ON v.m = q.bm CROSS JOIN person_name_key k"
+        f"{keys} CROSS JOIN chunk_month_variant v ON v.m = q.bm CROSS JOIN {by_year}"
         f" ON {key} AND k.birth_year = probe.y AND k.birth_month = v.variant AND k.birth_day = q.bd{person}"
         f" WHERE {_KEY_GIVEN_NAMES} AND {_KEY_LETTERS}",
         # Day and month swapped (without a swap, the typed date again, which changes nothing).
-        f"{keys} CROSS JOIN person_name_key k"
+        f"{keys} CROSS JOIN {by_year}"
         f" ON {key} AND k.birth_year = probe.y AND k.birth_month = q.sm AND k.birth_day = q.sd{person}"
         f" WHERE {_KEY_GIVEN_NAMES} AND {_KEY_LETTERS}",
         # A year one digit away.
-        f"{keys} CROSS JOIN chunk_year_variant v ON v.y = probe.y CROSS JOIN person_name_key k"
-        f" ON {key} AND k.birth_year = v.variant AND k.birth_month = q.bm AND k.birth_day = q.bd{person}"
-        f" WHERE {_KEY_GIVEN_NAMES} AND {_KEY_LETTERS}",
+        f"{keys} CROSS JOIN {by_day} ON {key} AND k.birth_month = q.bm AND k.birth_day = q.bd{person}"
+        f" WHERE {ONE_YEAR_DIGIT.replace(':by', 'probe.y')} AND {_KEY_GIVEN_NAMES} AND {_KEY_LETTERS}",
         # The typed date or its swapped form, whatever the surname.
         f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_date_probe probe"
         " CROSS JOIN person p"
@@ -442,13 +444,11 @@ def fetch_chunk_candidates(
         key_probes.update((key, birth.year, query_no) for key in keys)
         birth_probes.add((birth.year, birth.month, birth.day, query_no))
         birth_probes.add((birth.year, values["sm"], values["sd"], query_no))
-    years = {birth.year for _, _, birth in lookups}
     rows = {
         "chunk_query": query_rows,
         "chunk_key_probe": sorted(key_probes),
         "chunk_date_probe": sorted(birth_probes),
         "chunk_month_variant": [(month, variant) for month in range(1, 13) for variant in dates.month_typo_variants(month)],
-        "chunk_year_variant": [(year, variant) for year in sorted(years) for variant in dates.year_typo_variants(year)],
     }
 
     create_chunk_tables(cursor)
@@ -479,12 +479,12 @@ def fetch_chunk_candidates(
 # The arrays of a chunk and the SQL type of their items.
 _GIVEN_NAME_PATTERNS = tuple(f"g{index}" for index in range(MAX_GIVEN_NAME_FILTERS))
 _ROW_TYPES = {
-    "n": "int", "name_key": "text", "years": "text", "letters": "int",
+    "n": "int", "name_key": "text", "letters": "int",
     **{name: "text" for name in _GIVEN_NAME_PATTERNS},
     **{name: "int" for name in ("by", *QUERY_VALUES)},
 }
 _QUERY_ROW = ("n", "by", *QUERY_VALUES, *_GIVEN_NAME_PATTERNS, "letters")
-_KEY_ROW = (*_QUERY_ROW, "name_key", "years")
+_KEY_ROW = (*_QUERY_ROW, "name_key")
 # Each row's typed given-name patterns, padded as in given_name_patterns(): unnest()
 # cannot give an array per row, and splitting one text for each index entry cost more
 # than the lookup.
@@ -510,7 +510,7 @@ def _row_lookups() -> tuple[str, str, str]:
         # date condition first: it rejects most index entries of the year, more cheaply.
         (_KEY_ROW, f"{by_keys} AND k.birth_year = :by"
                    f" AND CASE WHEN {SAME_YEAR_DATES} THEN {on_key_entries(_same_year_people(_ROW_GIVEN_NAMES))} ELSE false END"),
-        (_KEY_ROW, f"{by_keys} AND k.birth_year = ANY(CAST(:years AS int[])) AND k.birth_month = :bm AND k.birth_day = :bd AND {on_key_entries(typo)}"),
+        (_KEY_ROW, f"{by_keys} AND k.birth_month = :bm AND k.birth_day = :bd AND {ONE_YEAR_DIGIT} AND {on_key_entries(typo)}"),
         (_QUERY_ROW, _date_lookup(typo)),
     )
     return tuple(
@@ -541,12 +541,10 @@ def fetch_postgresql_chunk_candidates(
         }
         for name in _QUERY_ROW:
             query_rows[name].append(row[name])
-        years = _array_literal(dates.year_typo_variants(birth.year))
         for key in keys:
             for name in _QUERY_ROW:
                 key_rows[name].append(row[name])
             key_rows["name_key"].append(key)
-            key_rows["years"].append(years)
     query_rows["import_id"] = key_rows["import_id"] = import_id
 
     people = [{} for _ in lookups]

@@ -119,6 +119,11 @@ class PersonNameKey(Base):
             "ix_person_name_key_lookup",
             "name_key", "import_id", "birth_year", "birth_month", "birth_day", "person_id", "first_name_keys",
         ),
+        # A birth year typed with one digit wrong: every year of one day and month.
+        Index(
+            "ix_person_name_key_date",
+            "name_key", "import_id", "birth_month", "birth_day", "birth_year", "person_id", "first_name_keys",
+        ),
     )
 
     person_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

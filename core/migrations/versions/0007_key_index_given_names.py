@@ -1,10 +1,14 @@
-"""Put the given names in the surname-key index, and the person id in the birth index.
+"""Put the given names in the surname-key index entries, and index keys by day and month.
 
 The surname lookups filter people on their given names. With the given names in the
 key index entries, that filter runs on index entries, and a search reads only the few
 people it keeps instead of every person of that name born near that date. On
 PostgreSQL the birth-date index also includes the person id, for the same reason (an
 SQLite index entry always holds it).
+
+A birth year typed with one digit wrong was looked up year by year, one index descent
+per year one digit away (about twenty). ``ix_person_name_key_date`` orders a key's
+entries by day and month first, so that one range holds that day in every year.
 
 Revision ID: 0007_key_index_given_names
 Revises: 0006_birth_index_given_names
@@ -19,6 +23,7 @@ branch_labels = None
 depends_on = None
 
 KEY_COLUMNS = ["name_key", "import_id", "birth_year", "birth_month", "birth_day", "person_id"]
+DATE_COLUMNS = ["name_key", "import_id", "birth_month", "birth_day", "birth_year", "person_id", "first_name_keys"]
 BIRTH_COLUMNS = ["import_id", "birth_year", "birth_month", "birth_day", "first_name_keys"]
 
 
@@ -35,6 +40,7 @@ def upgrade() -> None:
         batch_op.alter_column("first_name_keys", server_default=None)
         batch_op.drop_index("ix_person_name_key_lookup")
         batch_op.create_index("ix_person_name_key_lookup", [*KEY_COLUMNS, "first_name_keys"], unique=False)
+        batch_op.create_index("ix_person_name_key_date", DATE_COLUMNS, unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_person_birth", table_name="person")
         op.create_index("ix_person_birth", "person", BIRTH_COLUMNS, unique=False, postgresql_include=["id"])
@@ -45,6 +51,7 @@ def downgrade() -> None:
         op.drop_index("ix_person_birth", table_name="person")
         op.create_index("ix_person_birth", "person", BIRTH_COLUMNS, unique=False)
     with op.batch_alter_table("person_name_key", schema=None) as batch_op:
+        batch_op.drop_index("ix_person_name_key_date")
         batch_op.drop_index("ix_person_name_key_lookup")
         batch_op.create_index("ix_person_name_key_lookup", KEY_COLUMNS, unique=False)
         batch_op.drop_column("first_name_keys")
