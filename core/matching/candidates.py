@@ -522,6 +522,12 @@ def _row_lookups() -> tuple[str, str, str]:
 POSTGRESQL_CHUNK_LOOKUPS = _row_lookups()
 
 
+def _column_arrays(columns: tuple[str, ...], rows: list[tuple]) -> dict[str, str]:
+    """Return each column of ``rows`` as an array literal, named after ``columns``."""
+    values = list(zip(*rows)) or [()] * len(columns)
+    return {name: _array_literal(column) for name, column in zip(columns, values)}
+
+
 def fetch_postgresql_chunk_candidates(
     connection, import_id: int, lookups: list[tuple[list[str], list[str], PartialDate]]
 ) -> list[list[CandidateRow]]:
@@ -530,27 +536,27 @@ def fetch_postgresql_chunk_candidates(
     Finds the same people as plan_lookup and fetch_candidates would, query by query.
     Every lookup must fit (see fits_chunk_lookup). ``connection`` is a psycopg one.
     """
-    query_rows = {name: [] for name in _QUERY_ROW}
-    key_rows = {name: [] for name in _KEY_ROW}
+    query_rows, key_rows = [], []
     for number, (keys, given_words, birth) in enumerate(lookups):
         values = date_values(birth)
-        row = {
-            "n": number, "by": birth.year, **{name: values[name] for name in QUERY_VALUES},
-            **dict(zip(_GIVEN_NAME_PATTERNS, given_name_patterns(given_words))),
-            "letters": sum(len(word) for word in given_words),
-        }
-        for name in _QUERY_ROW:
-            query_rows[name].append(row[name])
-        for key in keys:
-            for name in _QUERY_ROW:
-                key_rows[name].append(row[name])
-            key_rows["name_key"].append(key)
-    query_rows["import_id"] = key_rows["import_id"] = import_id
+        # In the order of _QUERY_ROW.
+        row = (
+            number, birth.year, *(values[name] for name in QUERY_VALUES),
+            *given_name_patterns(given_words), sum(len(word) for word in given_words),
+        )
+        query_rows.append(row)
+        key_rows.extend((*row, key) for key in keys)
+    # Each column goes as one array literal: psycopg's own adaptation of lists cost
+    # about 90 µs per query, more than the statements' planning and execution.
+    query_arrays, key_arrays = (
+        {"import_id": import_id, **_column_arrays(columns, rows)}
+        for columns, rows in ((_QUERY_ROW, query_rows), (_KEY_ROW, key_rows))
+    )
 
     people = [{} for _ in lookups]
     cursors = []
     with connection.pipeline():
-        for statement, parameters in zip(POSTGRESQL_CHUNK_LOOKUPS, (key_rows, key_rows, query_rows)):
+        for statement, parameters in zip(POSTGRESQL_CHUNK_LOOKUPS, (key_arrays, key_arrays, query_arrays)):
             cursor = connection.cursor()
             cursor.execute(statement, parameters, prepare=True)
             cursors.append(cursor)

@@ -81,16 +81,23 @@ def _significant_words(folded: str) -> frozenset[str]:
     return frozenset(word for word in folded.split() if word not in PARTICLES and len(word) > 1)
 
 
+# The register's two names, as the reasons name them.
+USAGE_FIELD, BIRTH_FIELD = "nom d'usage", "nom de naissance"
+_SAME_SURNAME = {
+    field: PartComparison(EXACT, 100.0, f"nom identique au {field} du registre") for field in (USAGE_FIELD, BIRTH_FIELD)
+}
+
+
 def _compare_two_surnames(typed: str, stored: str, field: str) -> PartComparison:
     """Compare one folded surname typed by the notary with one of the register."""
     typed_keys = folded_surname_keys(typed)
     stored_keys = folded_surname_keys(stored)
-    similarity = fuzz.ratio(typed_keys[0], stored_keys[0])
-
+    if typed_keys[0] == stored_keys[0]:
+        return _SAME_SURNAME[field]
     if set(typed_keys) & set(stored_keys):
-        if typed_keys[0] == stored_keys[0]:
-            return PartComparison(EXACT, 100.0, f"nom identique au {field} du registre")
         return PartComparison(EXACT, 100.0, f"nom identique au {field} du registre, à la particule près")
+    # Only the levels below exact show a similarity, so it is computed for them alone.
+    similarity = fuzz.ratio(typed_keys[0], stored_keys[0])
 
     for typed_key in typed_keys:
         for stored_key in stored_keys:
@@ -120,7 +127,7 @@ def compare_surnames(typed_names: list[str], usage_name: str | None, birth_name:
     A typed compound name whose words are the register's usage and birth names
     (MARTIN-DUPONT for usage MARTIN, birth DUPONT) is exact too.
     """
-    stored = [(_fold_register_name(usage_name), "nom d'usage"), (_fold_register_name(birth_name), "nom de naissance")]
+    stored = [(_fold_register_name(usage_name), USAGE_FIELD), (_fold_register_name(birth_name), BIRTH_FIELD)]
     stored = [(name, field) for name, field in stored if name]
     best = None
     for typed in typed_names:
@@ -204,12 +211,15 @@ def compare_given_names(typed: list[str], stored: list[str]) -> PartComparison:
 # --- birth dates ---------------------------------------------------------------------
 
 
+_SAME_BIRTH_DATE = PartComparison(EXACT, 100.0, "date de naissance identique")
+
+
 def compare_birth_dates(typed: PartialDate, year: int, month: int, day: int) -> PartComparison:
     """Compare the typed birth date with the register's (month and day 0 when unknown)."""
-    stored_text = dates.format_date(year, month, day)
     if typed.is_complete and month and day:
-        if (typed.year, typed.month, typed.day) == (year, month, day):
-            return PartComparison(EXACT, 100.0, "date de naissance identique")
+        if typed.year == year and typed.month == month and typed.day == day:
+            return _SAME_BIRTH_DATE
+        stored_text = dates.format_date(year, month, day)
         typo = dates.is_typo_of(typed, year, month, day)
         if typo == "swap":
             return PartComparison(TYPO, 90.0, f"jour et mois inversés (registre : {stored_text})")
@@ -217,6 +227,7 @@ def compare_birth_dates(typed: PartialDate, year: int, month: int, day: int) -> 
             return PartComparison(TYPO, 90.0, f"un chiffre diffère (registre : {stored_text})")
         return PartComparison(MISMATCH, _date_similarity(typed.year, year), f"date de naissance différente (registre : {stored_text})")
 
+    stored_text = dates.format_date(year, month, day)
     if dates.is_compatible(typed, year, month, day):
         code = "register_partial" if typed.is_complete else "query_partial"
         return PartComparison(PARTIAL, 80.0, f"date de naissance partielle, compatible (registre : {stored_text})", code=code)
