@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 PERSON_COLUMNS = (
     "id", "import_id", "person_ref", "usage_name", "birth_name", "first_names", "sex",
-    "birth_year", "birth_month", "birth_day", "first_name_keys",
+    "birth_year", "birth_month", "birth_day", "first_name_keys", "first_name_letters",
 )
 # Name keys repeat the whole birth date and the given names, so that a search can
 # probe dates and filter on given names in the key index alone.
@@ -49,6 +49,7 @@ class BatchRows:
             add_person((
                 person_id, import_id, person.person_ref, person.usage_name, person.birth_name,
                 person.first_names, person.sex, year, month, day, first_name_keys,
+                len(first_name_keys) - first_name_keys.count(" "),
             ))
             for key in person.name_keys:
                 add_key((person_id, key, year, month, day, import_id, first_name_keys))

@@ -10,8 +10,9 @@ Three lookups run on the active register generation:
   typed day and month, one range of index entries over all years, keeping the years
   one digit away from the typed one.
 - by birth date (``ix_person_birth``): the typed date and its swapped form, so that a
-  typo in the surname is still found. The index contains the given names, so that the
-  given-name filter reads index entries and only the people it keeps.
+  typo in the surname is still found. The index holds the letter count and the given
+  names, so that the lookup seeks the people with as many letters in their given names
+  and filters them on index entries, reading only the people it keeps.
 
 A partial typed date looks up the surname keys over the whole year (or month) instead.
 No lookup reads more than the index entries of those keys and dates.
@@ -176,7 +177,7 @@ def plan_lookup(
         f"{by_keys} WHERE {key_condition} AND k.import_id = :import_id AND k.birth_month = :bm AND k.birth_day = :bd"
         f" AND {ONE_YEAR_DIGIT} AND {on_key_entries(f'{given_names_condition} AND {SAME_LETTER_COUNT}')}"
     )
-    statements.append(_date_lookup(f"{given_names_condition} AND {SAME_LETTER_COUNT}"))
+    statements.append(_date_lookup(given_names_condition))
     return LookupPlan(tuple(statements), parameters)
 
 
@@ -287,7 +288,8 @@ def fetch_candidates(cursor, plan: LookupPlan, *, pyformat: bool) -> list[Candid
 def _date_lookup(given_names_condition: str) -> str:
     """Return the lookup by birth date, for a typo in the surname (see the module docstring).
 
-    Reads the date_values() parameters.
+    Reads the date_values() parameters and ``letters``. A typo in the surname needs the
+    same given names in full, hence the same letter count.
     """
     # The inner query reads index entries alone (on PostgreSQL the index includes the
     # id), so that only the people it keeps are read from the table: a date has about
@@ -300,6 +302,7 @@ def _date_lookup(given_names_condition: str) -> str:
         # the whole year of births. They also admit the month of one date with the day of
         # the other, which the OR then removes.
         " AND p.birth_month IN (:bm, :sm) AND p.birth_day IN (:bd, :sd)"
+        " AND p.first_name_letters = :letters"
         " AND ((p.birth_month = :bm AND p.birth_day = :bd) OR (p.birth_month = :sm AND p.birth_day = :sd))"
         f" AND {given_names_condition})"
     )
@@ -338,7 +341,9 @@ CHUNK_TABLES = {
         " bm INTEGER, bd INTEGER, sm INTEGER, sd INTEGER, bm10 INTEGER, bm1 INTEGER, bd10 INTEGER, bd1 INTEGER"
     ),
     "chunk_key_probe": "name_key TEXT, y INTEGER, query_no INTEGER, PRIMARY KEY (name_key, y, query_no)",
-    "chunk_date_probe": "y INTEGER, m INTEGER, d INTEGER, query_no INTEGER, PRIMARY KEY (y, m, d, query_no)",
+    "chunk_date_probe": (
+        "y INTEGER, m INTEGER, d INTEGER, letters INTEGER, query_no INTEGER, PRIMARY KEY (y, m, d, letters, query_no)"
+    ),
     "chunk_month_variant": "m INTEGER, variant INTEGER, PRIMARY KEY (m, variant)",
 }
 QUERY_VALUES = ("bm", "bd", "sm", "sd", "bm10", "bm1", "bd10", "bd1")
@@ -394,8 +399,9 @@ def _chunk_lookups() -> tuple[str, ...]:
         f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_date_probe probe"
         " CROSS JOIN person p"
         "  ON p.import_id = :import_id AND p.birth_year = probe.y AND p.birth_month = probe.m AND p.birth_day = probe.d"
+        " AND p.first_name_letters = probe.letters"
         " CROSS JOIN chunk_query q ON q.query_no = probe.query_no"
-        f" WHERE {_CHUNK_GIVEN_NAMES} AND {_CHUNK_LETTERS}",
+        f" WHERE {_CHUNK_GIVEN_NAMES}",
     )
 
 
@@ -437,13 +443,11 @@ def fetch_chunk_candidates(
     query_rows, key_probes, birth_probes = [], set(), set()
     for query_no, (keys, given_words, birth) in enumerate(lookups):
         values = date_values(birth)
-        query_rows.append((
-            query_no, *given_name_patterns(given_words), sum(len(word) for word in given_words),
-            *(values[name] for name in QUERY_VALUES),
-        ))
+        letters = sum(len(word) for word in given_words)
+        query_rows.append((query_no, *given_name_patterns(given_words), letters, *(values[name] for name in QUERY_VALUES)))
         key_probes.update((key, birth.year, query_no) for key in keys)
-        birth_probes.add((birth.year, birth.month, birth.day, query_no))
-        birth_probes.add((birth.year, values["sm"], values["sd"], query_no))
+        birth_probes.add((birth.year, birth.month, birth.day, letters, query_no))
+        birth_probes.add((birth.year, values["sm"], values["sd"], letters, query_no))
     rows = {
         "chunk_query": query_rows,
         "chunk_key_probe": sorted(key_probes),
@@ -511,7 +515,7 @@ def _row_lookups() -> tuple[str, str, str]:
         (_KEY_ROW, f"{by_keys} AND k.birth_year = :by"
                    f" AND CASE WHEN {SAME_YEAR_DATES} THEN {on_key_entries(_same_year_people(_ROW_GIVEN_NAMES))} ELSE false END"),
         (_KEY_ROW, f"{by_keys} AND k.birth_month = :bm AND k.birth_day = :bd AND {ONE_YEAR_DIGIT} AND {on_key_entries(typo)}"),
-        (_QUERY_ROW, _date_lookup(typo)),
+        (_QUERY_ROW, _date_lookup(_ROW_GIVEN_NAMES)),
     )
     return tuple(
         pyformat_sql(f"SELECT q.n, found.* FROM {_from_rows(columns)} CROSS JOIN LATERAL ({_read_from_row(sql)}) found")

@@ -79,6 +79,7 @@ def _add_rows(person: dict, person_id: int, import_id: int, persons: list, keys:
         "birth_month": birth.month,
         "birth_day": birth.day,
         "first_name_keys": first_name_keys,
+        "first_name_letters": len(first_name_keys.replace(" ", "")),
     })
     for key in _surname_keys(person["usage_name"] or birth_name, birth_name):
         keys.append({

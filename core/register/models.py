@@ -70,12 +70,12 @@ class Person(Base):
     __tablename__ = "person"
     __table_args__ = (
         UniqueConstraint("import_id", "person_ref"),
-        # The given names let the lookup by birth date filter on index entries. On
-        # PostgreSQL the entries also hold the id, so that the people the filter rejects
-        # are never read (SQLite index entries always hold it).
+        # The lookup by birth date seeks the letter count and filters on the given
+        # names in index entries. On PostgreSQL the entries also hold the id, so that
+        # the people the filter rejects are never read (SQLite entries always hold it).
         Index(
-            "ix_person_birth", "import_id", "birth_year", "birth_month", "birth_day", "first_name_keys",
-            postgresql_include=["id"],
+            "ix_person_birth", "import_id", "birth_year", "birth_month", "birth_day", "first_name_letters",
+            "first_name_keys", postgresql_include=["id"],
         ),
     )
 
@@ -90,6 +90,9 @@ class Person(Base):
     birth_month: Mapped[int] = mapped_column(SmallInteger, default=0)
     birth_day: Mapped[int] = mapped_column(SmallInteger, default=0)
     first_name_keys: Mapped[str] = mapped_column(String(300), default="")
+    # The letters of first_name_keys, spaces left out: the same given names, reordered
+    # or glued, have as many.
+    first_name_letters: Mapped[int] = mapped_column(SmallInteger)
 
     aids: Mapped[list["Aid"]] = relationship(
         back_populates="person", lazy="selectin", primaryjoin="Person.id == foreign(Aid.person_id)"

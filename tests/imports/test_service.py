@@ -375,7 +375,7 @@ def test_crashed_import_marked_interrupted_and_cleaned(run, records_connector, r
         session.add(crashed)
         session.flush()
         session.add(Person(import_id=crashed.id, person_ref="LEFT", usage_name="X", first_names="Y",
-                           birth_year=1930, birth_month=0, birth_day=0, first_name_keys="Y"))
+                           birth_year=1930, birth_month=0, birth_day=0, first_name_keys="Y", first_name_letters=1))
         crashed_id = crashed.id
     records_connector.items = people(100, start=1000)
 
@@ -429,7 +429,7 @@ def test_orm_insert_after_import_gets_free_id(run, records_connector, register, 
 
     with Session(engine) as session, session.begin():
         added = Person(import_id=result.import_id, person_ref="ORM", usage_name="X", first_names="Y",
-                       birth_year=1930, birth_month=0, birth_day=0, first_name_keys="Y")
+                       birth_year=1930, birth_month=0, birth_day=0, first_name_keys="Y", first_name_letters=1)
         session.add(added)
         session.flush()
         assert added.id > largest_imported_id

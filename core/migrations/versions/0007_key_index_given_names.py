@@ -1,10 +1,15 @@
-"""Put the given names in the surname-key index entries, and index keys by day and month.
+"""Put given names in the key index entries, index keys by day, and count given-name letters.
 
 The surname lookups filter people on their given names. With the given names in the
 key index entries, that filter runs on index entries, and a search reads only the few
 people it keeps instead of every person of that name born near that date. On
 PostgreSQL the birth-date index also includes the person id, for the same reason (an
 SQLite index entry always holds it).
+
+The lookup by birth date keeps people whose given names have as many letters as the
+typed ones. ``person.first_name_letters`` holds that count, and the birth-date index
+holds it before the given names, so that the lookup seeks it instead of reading every
+person born that day.
 
 A birth year typed with one digit wrong was looked up year by year, one index descent
 per year one digit away (about twenty). ``ix_person_name_key_date`` orders a key's
@@ -24,7 +29,8 @@ depends_on = None
 
 KEY_COLUMNS = ["name_key", "import_id", "birth_year", "birth_month", "birth_day", "person_id"]
 DATE_COLUMNS = ["name_key", "import_id", "birth_month", "birth_day", "birth_year", "person_id", "first_name_keys"]
-BIRTH_COLUMNS = ["import_id", "birth_year", "birth_month", "birth_day", "first_name_keys"]
+OLD_BIRTH_COLUMNS = ["import_id", "birth_year", "birth_month", "birth_day", "first_name_keys"]
+BIRTH_COLUMNS = ["import_id", "birth_year", "birth_month", "birth_day", "first_name_letters", "first_name_keys"]
 
 
 def upgrade() -> None:
@@ -41,15 +47,20 @@ def upgrade() -> None:
         batch_op.drop_index("ix_person_name_key_lookup")
         batch_op.create_index("ix_person_name_key_lookup", [*KEY_COLUMNS, "first_name_keys"], unique=False)
         batch_op.create_index("ix_person_name_key_date", DATE_COLUMNS, unique=False)
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_person_birth", table_name="person")
-        op.create_index("ix_person_birth", "person", BIRTH_COLUMNS, unique=False, postgresql_include=["id"])
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("first_name_letters", sa.SmallInteger(), nullable=False, server_default="0"))
+    op.execute("UPDATE person SET first_name_letters = length(replace(first_name_keys, ' ', ''))")
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.alter_column("first_name_letters", server_default=None)
+        batch_op.drop_index("ix_person_birth")
+        batch_op.create_index("ix_person_birth", BIRTH_COLUMNS, unique=False, postgresql_include=["id"])
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_person_birth", table_name="person")
-        op.create_index("ix_person_birth", "person", BIRTH_COLUMNS, unique=False)
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.drop_index("ix_person_birth")
+        batch_op.create_index("ix_person_birth", OLD_BIRTH_COLUMNS, unique=False)
+        batch_op.drop_column("first_name_letters")
     with op.batch_alter_table("person_name_key", schema=None) as batch_op:
         batch_op.drop_index("ix_person_name_key_date")
         batch_op.drop_index("ix_person_name_key_lookup")
