@@ -147,7 +147,7 @@ def compare_surnames(typed_names: list[str], usage_name: str | None, birth_name:
 # --- given names ---------------------------------------------------------------------
 
 
-def _with_joined_pairs(words: list[str]) -> set[str]:
+def _with_joined_pairs(words: list[str]) -> frozenset[str]:
     """Return the words plus each pair of neighbours glued (JEAN PIERRE → JEANPIERRE)."""
     return _joined_pairs(tuple(words))
 
@@ -157,25 +157,25 @@ def _joined_pairs(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(words + tuple(first + second for first, second in zip(words, words[1:])))
 
 
-def _covered(words: list[str], other: list[str]) -> bool:
-    extended = _with_joined_pairs(other)
-    return all(word in extended for word in words)
-
-
-def _fuzzy_covered(words: list[str], other: list[str]) -> bool:
-    """Return whether each word is in ``other`` up to one typo (long enough words only)."""
-    extended = _with_joined_pairs(other)
+def _fuzzy_covered(words: list[str], extended: frozenset[str]) -> bool:
+    """Return whether each word is in ``extended`` up to one typo (long enough words only)."""
     for word in words:
         if word in extended:
             continue
         if len(word) < MIN_FUZZY_GIVEN_NAME_LENGTH:
             return False
-        if not any(OSA.distance(word, candidate, score_cutoff=1) <= 1 for candidate in extended):
+        # Lengths more than one apart are more than one typo apart: no distance to compute.
+        if not any(
+            -1 <= len(word) - len(candidate) <= 1 and OSA.distance(word, candidate, score_cutoff=1) <= 1
+            for candidate in extended
+        ):
             return False
     return True
 
 
 _SAME_GIVEN_NAMES = PartComparison(EXACT, 100.0, "prénoms identiques", same=True, within=True)
+_TYPED_GIVEN_NAMES_WITHIN = PartComparison(EXACT, 100.0, "prénoms saisis présents parmi ceux du registre", within=True)
+_STORED_GIVEN_NAMES_WITHIN = PartComparison(EXACT, 100.0, "prénoms du registre présents parmi ceux saisis")
 
 
 def compare_given_names(typed: list[str], stored: list[str]) -> PartComparison:
@@ -190,20 +190,22 @@ def compare_given_names(typed: list[str], stored: list[str]) -> PartComparison:
         return PartComparison(PARTIAL, 0.0, "prénoms absents du registre")
     if typed == stored:
         return _SAME_GIVEN_NAMES
-    typed_in_stored, stored_in_typed = _covered(typed, stored), _covered(stored, typed)
+    # Each side's words with its neighbours glued, which the other side's words may be.
+    typed_extended, stored_extended = _with_joined_pairs(typed), _with_joined_pairs(stored)
+    typed_in_stored = all(word in stored_extended for word in typed)
+    stored_in_typed = all(word in typed_extended for word in stored)
     # Same letters overall: the same names, reordered or with a compound name glued.
-    same_letters = sorted("".join(typed)) == sorted("".join(stored))
-    if (typed_in_stored or stored_in_typed) and same_letters:
+    if (typed_in_stored or stored_in_typed) and sorted("".join(typed)) == sorted("".join(stored)):
         return _SAME_GIVEN_NAMES
     if typed_in_stored:
-        return PartComparison(EXACT, 100.0, "prénoms saisis présents parmi ceux du registre", within=True)
+        return _TYPED_GIVEN_NAMES_WITHIN
     if stored_in_typed:
-        return PartComparison(EXACT, 100.0, "prénoms du registre présents parmi ceux saisis")
+        return _STORED_GIVEN_NAMES_WITHIN
     # Only the levels below exact show a similarity, so it is computed for them alone.
     similarity = fuzz.token_set_ratio(" ".join(typed), " ".join(stored))
-    if _fuzzy_covered(typed, stored) or _fuzzy_covered(stored, typed):
+    if _fuzzy_covered(typed, stored_extended) or _fuzzy_covered(stored, typed_extended):
         return PartComparison(TYPO, similarity, "prénom proche de celui du registre (une lettre de différence)")
-    if set(_with_joined_pairs(typed)) & set(_with_joined_pairs(stored)):
+    if typed_extended & stored_extended:
         return PartComparison(MISMATCH, similarity, "un prénom en commun, mais d'autres prénoms différents de part et d'autre")
     return PartComparison(MISMATCH, similarity, "prénoms différents")
 

@@ -79,14 +79,22 @@ class MatchResult:
         return self.candidates[0] if self.decision == DECISION_SINGLE else None
 
 
+_NAMES_WEIGHT, _FIRST_NAMES_WEIGHT, _BIRTH_DATE_WEIGHT = WEIGHTS["names"], WEIGHTS["first_names"], WEIGHTS["birth_date"]
+
+
 def assess(query: NormalizedQuery, person: CandidateRow) -> Assessment:
     """Compare every part of ``person`` with the query and give the verdict."""
-    parts = {
-        "names": compare_surnames(query.surnames, person.usage_name, person.birth_name),
-        "first_names": compare_given_names(query.given_names, person.first_name_keys.split()),
-        "birth_date": compare_birth_dates(query.birth, person.birth_year, person.birth_month, person.birth_day),
-    }
-    score = sum(WEIGHTS[name] * part.similarity for name, part in parts.items())
+    names = compare_surnames(query.surnames, person.usage_name, person.birth_name)
+    first_names = compare_given_names(query.given_names, person.first_name_keys.split())
+    birth_date = compare_birth_dates(query.birth, person.birth_year, person.birth_month, person.birth_day)
+    parts = {"names": names, "first_names": first_names, "birth_date": birth_date}
+    score = (
+        _NAMES_WEIGHT * names.similarity + _FIRST_NAMES_WEIGHT * first_names.similarity
+        + _BIRTH_DATE_WEIGHT * birth_date.similarity
+    )
+    if names.level == EXACT and first_names.level == EXACT and birth_date.level == EXACT:
+        # The most frequent case, without verdict_of's lists.
+        return Assessment(person, VERDICT_MATCH, round(score, 1), parts)
     return Assessment(person, verdict_of(parts), round(score, 1), parts)
 
 
