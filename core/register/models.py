@@ -130,7 +130,12 @@ class PersonNameKey(Base):
     )
 
     person_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    name_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # Keys are A-Z only. On PostgreSQL the "C" collation compares them byte by byte:
+    # under the database's default collation each comparison went through strcoll(),
+    # a fifth of the time of the lookups.
+    name_key: Mapped[str] = mapped_column(
+        String(200).with_variant(String(200, collation="C"), "postgresql"), primary_key=True
+    )
     birth_year: Mapped[int] = mapped_column(SmallInteger)
     # No default on purpose: a row written without the person's date would be searched
     # as a partial date. 0 means unknown, as in Person.

@@ -11,6 +11,9 @@ typed ones. ``person.first_name_letters`` holds that count, and the birth-date i
 holds it before the given names, so that the lookup seeks it instead of reading every
 person born that day.
 
+On PostgreSQL the surname keys take the "C" collation: they hold only A-Z, and the
+default collation compared them through strcoll() on every index entry read.
+
 A birth year typed with one digit wrong was looked up year by year, one index descent
 per year one digit away (about twenty). ``ix_person_name_key_date`` orders a key's
 entries by day and month first, so that one range holds that day in every year.
@@ -47,6 +50,8 @@ def upgrade() -> None:
         batch_op.drop_index("ix_person_name_key_lookup")
         batch_op.create_index("ix_person_name_key_lookup", [*KEY_COLUMNS, "first_name_keys"], unique=False)
         batch_op.create_index("ix_person_name_key_date", DATE_COLUMNS, unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("person_name_key", "name_key", type_=sa.String(length=200, collation="C"))
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.add_column(sa.Column("first_name_letters", sa.SmallInteger(), nullable=False, server_default="0"))
     op.execute("UPDATE person SET first_name_letters = length(replace(first_name_keys, ' ', ''))")
@@ -66,3 +71,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_person_name_key_lookup")
         batch_op.create_index("ix_person_name_key_lookup", KEY_COLUMNS, unique=False)
         batch_op.drop_column("first_name_keys")
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("person_name_key", "name_key", type_=sa.String(length=200))
