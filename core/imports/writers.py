@@ -29,7 +29,9 @@ PERSON_COLUMNS = (
 )
 # Name keys repeat the whole birth date and the given names, so that a search can
 # probe dates and filter on given names in the key index alone.
-NAME_KEY_COLUMNS = ("person_id", "name_key", "birth_year", "birth_month", "birth_day", "import_id", "first_name_keys")
+NAME_KEY_COLUMNS = (
+    "person_id", "name_key", "birth_year", "birth_month", "birth_day", "import_id", "first_name_keys", "first_name_letters",
+)
 AID_COLUMNS = ("id", "person_id", "import_id", "code", "label", "start_date", "end_date")
 
 GENERATION_TABLES = ("aid", "person_name_key", "person")
@@ -46,13 +48,13 @@ class BatchRows:
             birth = person.birth
             year, month, day = birth.year, birth.month, birth.day
             first_name_keys = person.first_name_keys
+            letters = len(first_name_keys) - first_name_keys.count(" ")
             add_person((
                 person_id, import_id, person.person_ref, person.usage_name, person.birth_name,
-                person.first_names, person.sex, year, month, day, first_name_keys,
-                len(first_name_keys) - first_name_keys.count(" "),
+                person.first_names, person.sex, year, month, day, first_name_keys, letters,
             ))
             for key in person.name_keys:
-                add_key((person_id, key, year, month, day, import_id, first_name_keys))
+                add_key((person_id, key, year, month, day, import_id, first_name_keys, letters))
             for aid in person.aids:
                 start, end = aid.start, aid.end
                 add_aid((

@@ -1,18 +1,20 @@
 """Finding the register people a query could be, through indexed lookups only.
 
-Three lookups run on the active register generation:
+Four lookups run on the active register generation, each on index entries that hold
+the person's given names, so that only the people kept are read from the table:
 
-- same year (``ix_person_name_key_lookup``): every key of the typed names in the typed
-  birth year, one range of index entries per key. The entries kept are the typed date,
-  its typo variants within the year (one digit of the day or month wrong, day and month
-  swapped) and the register's partial forms of that year (month or day unknown).
+- exact or partial date (``ix_person_name_key_date``): every key of the typed names
+  with the typed date, whatever the given names, and with the register's partial
+  dates of the typed year (month, or month and day, unknown: a register day is never
+  known without its month). A seek per key and date.
+- date typo in the year (``ix_person_name_key_lookup``): every key of the typed names
+  in the typed year among people whose given names have as many letters as the typed
+  ones, one range per key. The entries kept have one digit of the day or month wrong,
+  or day and month swapped.
 - other years (``ix_person_name_key_date``): every key of the typed names with the
-  typed day and month, one range of index entries over all years, keeping the years
-  one digit away from the typed one.
-- by birth date (``ix_person_birth``): the typed date and its swapped form, so that a
-  typo in the surname is still found. The index holds the letter count and the given
-  names, so that the lookup seeks the people with as many letters in their given names
-  and filters them on index entries, reading only the people it keeps.
+  typed day and month, one range over all years, keeping the years one digit away.
+- by birth date (``ix_person_birth``): the typed date and its swapped form with as
+  many given-name letters, so that a typo in the surname is still found.
 
 A partial typed date looks up the surname keys over the whole year (or month) instead.
 No lookup reads more than the index entries of those keys and dates.
@@ -46,11 +48,6 @@ MAX_GIVEN_NAME_FILTERS = 4
 # share a few SQL texts and the statement cache skips parsing them.
 KEY_SLOTS = 4
 
-# The register's given names have as many letters as the typed ones: a necessary
-# condition for the same names, reordered or glued.
-SAME_LETTER_COUNT = "length(replace(p.first_name_keys, ' ', '')) = :letters"
-
-
 # The register's birth year differs from the typed one in exactly one of its four
 # digits. Written as a condition on each entry rather than a list of years, because
 # each year of a list cost one more descent of the index.
@@ -71,26 +68,21 @@ def on_key_entries(condition: str) -> str:
     return condition.replace("p.first_name_keys", "k.first_name_keys")
 
 
-# The condition on index entries of the typed year (see the module docstring). A digit
-# of the day or month is wrong when the other digit and the other part are the same.
-SAME_YEAR_DATES = (
-    "(k.birth_month = 0"
-    " OR (k.birth_month = :bm AND (k.birth_day = 0 OR k.birth_day / 10 = :bd10 OR k.birth_day % 10 = :bd1))"
+# The typed date, and the register's partial dates of the typed year, on index entries
+# of ix_person_name_key_date (see the module docstring). ``{given_names}`` is the
+# condition on the given names, which the typed date does not need.
+EXACT_OR_PARTIAL_DATES = (
+    "k.birth_month IN (:bm, 0) AND k.birth_day IN (:bd, 0) AND k.birth_year = :by"
+    " AND ((k.birth_month = :bm AND k.birth_day = :bd) OR {given_names})"
+)
+
+# A typo in a complete date of the typed year: a digit of the day or month wrong (the
+# other digit and the other part the same), or day and month swapped.
+TYPO_DATES = (
+    "((k.birth_month = :bm AND (k.birth_day / 10 = :bd10 OR k.birth_day % 10 = :bd1))"
     " OR (k.birth_day = :bd AND (k.birth_month / 10 = :bm10 OR k.birth_month % 10 = :bm1))"
     " OR (k.birth_month = :sm AND k.birth_day = :sd))"
 )
-
-
-def _same_year_people(given_names_condition: str) -> str:
-    """Return the condition on the people of the same-year lookup.
-
-    The exact date needs nothing more, a partial register date needs the typed given
-    names, and a typo needs them with as many letters.
-    """
-    return (
-        "((k.birth_month = :bm AND k.birth_day = :bd)"
-        f" OR ({given_names_condition} AND (k.birth_month = 0 OR k.birth_day = 0 OR {SAME_LETTER_COUNT})))"
-    )
 
 
 def date_values(birth: PartialDate) -> dict[str, int]:
@@ -168,17 +160,19 @@ def plan_lookup(
         return LookupPlan((_partial_date_lookup(parameters, key_condition, any_given_name, birth),), parameters)
 
     parameters.update(date_values(birth))
-    by_keys = f"SELECT {PERSON_COLUMNS} FROM person_name_key k {sql.join} person p ON p.id = k.person_id"
-    statements = [
-        f"{by_keys} WHERE {key_condition} AND k.import_id = :import_id AND k.birth_year = :by"
-        f" AND {SAME_YEAR_DATES} AND {on_key_entries(_same_year_people(given_names_condition))}"
-    ]
-    statements.append(
-        f"{by_keys} WHERE {key_condition} AND k.import_id = :import_id AND k.birth_month = :bm AND k.birth_day = :bd"
-        f" AND {ONE_YEAR_DIGIT} AND {on_key_entries(f'{given_names_condition} AND {SAME_LETTER_COUNT}')}"
+    by_keys = (
+        f"SELECT {PERSON_COLUMNS} FROM person_name_key k {sql.join} person p ON p.id = k.person_id"
+        f" WHERE {key_condition} AND k.import_id = :import_id"
     )
-    statements.append(_date_lookup(given_names_condition))
-    return LookupPlan(tuple(statements), parameters)
+    given_names = on_key_entries(given_names_condition)
+    statements = (
+        f"{by_keys} AND {EXACT_OR_PARTIAL_DATES.format(given_names=given_names)}",
+        f"{by_keys} AND k.birth_year = :by AND k.first_name_letters = :letters AND {TYPO_DATES} AND {given_names}",
+        f"{by_keys} AND k.birth_month = :bm AND k.birth_day = :bd AND {ONE_YEAR_DIGIT}"
+        f" AND k.first_name_letters = :letters AND {given_names}",
+        _date_lookup(given_names_condition),
+    )
+    return LookupPlan(statements, parameters)
 
 
 def swapped_date(birth: PartialDate) -> tuple[int, int] | None:
@@ -327,14 +321,13 @@ def _partial_date_lookup(parameters: dict, key_condition: str, any_given_name: s
 
 # --- a whole chunk of queries at once (batch, SQLite) -----------------------------------
 
-# The lookups of a chunk go into temporary tables, so that six statements per chunk do
+# The lookups of a chunk go into temporary tables, so that four statements per chunk do
 # the lookups of every query. The same index seeks run as in plan_lookup's statements,
 # but without a statement per query, and in the order of the probe tables' primary
-# keys: consecutive seeks of one surname key land on the same index pages. The typo
-# variants of months come from a small table joined in SQL, so that a query adds only
-# one row per surname key. On SQLite, CROSS JOIN keeps the written
-# join order, because SQLite never reorders the tables of a CROSS JOIN. With a plain
-# JOIN the planner, with no statistics on these tables, chose to scan person_name_key.
+# keys: consecutive seeks of one surname key land on the same index pages. On SQLite,
+# CROSS JOIN keeps the written join order, because SQLite never reorders the tables of
+# a CROSS JOIN. With a plain JOIN the planner, with no statistics on these tables,
+# chose to scan person_name_key.
 CHUNK_TABLES = {
     "chunk_query": (
         "query_no INTEGER PRIMARY KEY, g0 TEXT, g1 TEXT, g2 TEXT, g3 TEXT, letters INTEGER,"
@@ -344,25 +337,29 @@ CHUNK_TABLES = {
     "chunk_date_probe": (
         "y INTEGER, m INTEGER, d INTEGER, letters INTEGER, query_no INTEGER, PRIMARY KEY (y, m, d, letters, query_no)"
     ),
-    "chunk_month_variant": "m INTEGER, variant INTEGER, PRIMARY KEY (m, variant)",
 }
 QUERY_VALUES = ("bm", "bd", "sm", "sd", "bm10", "bm1", "bd10", "bd1")
 
 _CHUNK_GIVEN_NAMES = "(" + " AND ".join(f"p.first_name_keys LIKE q.g{index}" for index in range(MAX_GIVEN_NAME_FILTERS)) + ")"
-_CHUNK_LETTERS = SAME_LETTER_COUNT.replace(":letters", "q.letters")
 # The same, on the key index entry k.
 _KEY_GIVEN_NAMES = on_key_entries(_CHUNK_GIVEN_NAMES)
-_KEY_LETTERS = on_key_entries(_CHUNK_LETTERS)
+
+
+def _read_from_row(sql: str) -> str:
+    """Return ``sql`` with each named parameter but the import id read from the row q."""
+    return re.sub(r":(?!import_id\b)(\w+)", r"q.\1", sql)
+
+
+def _from_query_row(sql: str) -> str:
+    """Return ``sql`` with the query's values read from chunk_query q, its year from the probe."""
+    return _read_from_row(sql.replace(":by", "probe.y"))
 
 
 def _chunk_lookups() -> tuple[str, ...]:
-    """Return the six statements of a chunk.
+    """Return the four statements of a chunk.
 
-    On PostgreSQL (with JOIN, and the planner held to the written order) they ran no
-    faster than one pipelined lookup per query, so only SQLite uses them.
-
-    They hold the same conditions as plan_lookup's statements, split by kind of date,
-    with each query's values read from its row of chunk_query.
+    They hold the same conditions as plan_lookup's statements, with each query's
+    values read from its row of chunk_query.
     """
     keys = (
         f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_key_probe probe"
@@ -374,27 +371,13 @@ def _chunk_lookups() -> tuple[str, ...]:
     by_year = "person_name_key k INDEXED BY ix_person_name_key_lookup"
     by_day = "person_name_key k INDEXED BY ix_person_name_key_date"
     person = " CROSS JOIN person p ON p.id = k.person_id"
+    exact_or_partial = EXACT_OR_PARTIAL_DATES.format(given_names=_KEY_GIVEN_NAMES)
     return (
-        # The typed month: the typed date, a day one digit away, or the day unknown.
-        f"{keys} CROSS JOIN {by_year}"
-        f" ON {key} AND k.birth_year = probe.y AND k.birth_month = q.bm{person}"
-        " WHERE (k.birth_day = 0 OR k.birth_day / 10 = q.bd10 OR k.birth_day % 10 = q.bd1)"
-        f" AND (k.birth_day = q.bd OR ({_KEY_GIVEN_NAMES} AND (k.birth_day = 0 OR {_KEY_LETTERS})))",
-        # The month unknown in the register.
-        f"{keys} CROSS JOIN {by_year}"
-        f" ON {key} AND k.birth_year = probe.y AND k.birth_month = 0{person}"
-        f" WHERE {_KEY_GIVEN_NAMES}",
-        # A month one digit away.
-        f"{keys} CROSS JOIN chunk_month_variant v ON v.m = q.bm CROSS JOIN {by_year}"
-        f" ON {key} AND k.birth_year = probe.y AND k.birth_month = v.variant AND k.birth_day = q.bd{person}"
-        f" WHERE {_KEY_GIVEN_NAMES} AND {_KEY_LETTERS}",
-        # Day and month swapped (without a swap, the typed date again, which changes nothing).
-        f"{keys} CROSS JOIN {by_year}"
-        f" ON {key} AND k.birth_year = probe.y AND k.birth_month = q.sm AND k.birth_day = q.sd{person}"
-        f" WHERE {_KEY_GIVEN_NAMES} AND {_KEY_LETTERS}",
-        # A year one digit away.
+        f"{keys} CROSS JOIN {by_day} ON {key} AND {_from_query_row(exact_or_partial)}{person}",
+        f"{keys} CROSS JOIN {by_year} ON {key} AND k.birth_year = probe.y AND k.first_name_letters = q.letters{person}"
+        f" WHERE {_from_query_row(TYPO_DATES)} AND {_KEY_GIVEN_NAMES}",
         f"{keys} CROSS JOIN {by_day} ON {key} AND k.birth_month = q.bm AND k.birth_day = q.bd{person}"
-        f" WHERE {ONE_YEAR_DIGIT.replace(':by', 'probe.y')} AND {_KEY_GIVEN_NAMES} AND {_KEY_LETTERS}",
+        f" WHERE {_from_query_row(ONE_YEAR_DIGIT)} AND k.first_name_letters = q.letters AND {_KEY_GIVEN_NAMES}",
         # The typed date or its swapped form, whatever the surname.
         f"SELECT probe.query_no, {PERSON_COLUMNS} FROM chunk_date_probe probe"
         " CROSS JOIN person p"
@@ -452,7 +435,6 @@ def fetch_chunk_candidates(
         "chunk_query": query_rows,
         "chunk_key_probe": sorted(key_probes),
         "chunk_date_probe": sorted(birth_probes),
-        "chunk_month_variant": [(month, variant) for month in range(1, 13) for variant in dates.month_typo_variants(month)],
     }
 
     create_chunk_tables(cursor)
@@ -476,7 +458,7 @@ def fetch_chunk_candidates(
 
 # On PostgreSQL the chunk's values go as arrays, unnested into one row per query (or
 # per query and surname key), and each row's lookup runs in a LATERAL subquery: the
-# conditions of plan_lookup's statements, with each parameter read from the row. Three
+# conditions of plan_lookup's statements, with each parameter read from the row. Four
 # statements then do the lookups of a whole chunk, where one statement per lookup cost
 # about 100 µs each in the driver and the server before any index was read.
 
@@ -500,21 +482,27 @@ def _from_rows(columns: tuple[str, ...]) -> str:
     return f"unnest({arrays}) AS q({', '.join(columns)})"
 
 
-def _read_from_row(sql: str) -> str:
-    """Return ``sql`` with each named parameter but the import id read from the row q."""
-    return re.sub(r":(?!import_id\b)(\w+)", r"q.\1", sql)
-
-
-def _row_lookups() -> tuple[str, str, str]:
+def _row_lookups() -> tuple[str, ...]:
     keys = "k.name_key = :name_key AND k.import_id = :import_id"
     by_keys = f"SELECT {PERSON_COLUMNS} FROM person_name_key k JOIN person p ON p.id = k.person_id WHERE {keys}"
-    typo = f"{_ROW_GIVEN_NAMES} AND {SAME_LETTER_COUNT}"
+    given_names = on_key_entries(_ROW_GIVEN_NAMES)
+    # The typed date and the two partial forms as rows of their own, each looked up in
+    # a LATERAL subquery that OFFSET 0 keeps from being merged into the join: with an
+    # IN list of the row's values, or a plain join, the planner read the whole year of
+    # the key (about 300 entries for a frequent name) instead of seeking three dates.
+    exact_or_partial = (
+        f"SELECT {PERSON_COLUMNS} FROM (VALUES (:bm, :bd), (0, 0), (:bm, 0)) AS v (m, d)"
+        " CROSS JOIN LATERAL (SELECT k.person_id FROM person_name_key k"
+        " WHERE k.name_key = :name_key AND k.import_id = :import_id"
+        " AND k.birth_month = v.m AND k.birth_day = v.d AND k.birth_year = :by"
+        f" AND ((v.m = :bm AND v.d = :bd) OR {given_names}) OFFSET 0) k"
+        " JOIN person p ON p.id = k.person_id"
+    )
     lookups = (
-        # PostgreSQL orders conditions by its own cost estimates. The CASE holds the
-        # date condition first: it rejects most index entries of the year, more cheaply.
-        (_KEY_ROW, f"{by_keys} AND k.birth_year = :by"
-                   f" AND CASE WHEN {SAME_YEAR_DATES} THEN {on_key_entries(_same_year_people(_ROW_GIVEN_NAMES))} ELSE false END"),
-        (_KEY_ROW, f"{by_keys} AND k.birth_month = :bm AND k.birth_day = :bd AND {ONE_YEAR_DIGIT} AND {on_key_entries(typo)}"),
+        (_KEY_ROW, exact_or_partial),
+        (_KEY_ROW, f"{by_keys} AND k.birth_year = :by AND k.first_name_letters = :letters AND {TYPO_DATES} AND {given_names}"),
+        (_KEY_ROW, f"{by_keys} AND k.birth_month = :bm AND k.birth_day = :bd AND {ONE_YEAR_DIGIT}"
+                   f" AND k.first_name_letters = :letters AND {given_names}"),
         (_QUERY_ROW, _date_lookup(_ROW_GIVEN_NAMES)),
     )
     return tuple(
@@ -560,7 +548,7 @@ def fetch_postgresql_chunk_candidates(
     people = [{} for _ in lookups]
     cursors = []
     with connection.pipeline():
-        for statement, parameters in zip(POSTGRESQL_CHUNK_LOOKUPS, (key_arrays, key_arrays, query_arrays)):
+        for statement, parameters in zip(POSTGRESQL_CHUNK_LOOKUPS, (key_arrays, key_arrays, key_arrays, query_arrays)):
             cursor = connection.cursor()
             cursor.execute(statement, parameters, prepare=True)
             cursors.append(cursor)

@@ -67,6 +67,7 @@ def _add_rows(person: dict, person_id: int, import_id: int, persons: list, keys:
     birth = person["birth_date"]
     birth_name = person.get("birth_name") or None
     first_name_keys = _first_name_keys(person["first_names"])
+    letters = len(first_name_keys.replace(" ", ""))
     persons.append({
         "id": person_id,
         "import_id": import_id,
@@ -79,13 +80,13 @@ def _add_rows(person: dict, person_id: int, import_id: int, persons: list, keys:
         "birth_month": birth.month,
         "birth_day": birth.day,
         "first_name_keys": first_name_keys,
-        "first_name_letters": len(first_name_keys.replace(" ", "")),
+        "first_name_letters": letters,
     })
     for key in _surname_keys(person["usage_name"] or birth_name, birth_name):
         keys.append({
             "person_id": person_id, "name_key": key, "import_id": import_id,
             "birth_year": birth.year, "birth_month": birth.month, "birth_day": birth.day,
-            "first_name_keys": first_name_keys,
+            "first_name_keys": first_name_keys, "first_name_letters": letters,
         })
     for aid in person.get("aids", ()):
         aids.append({

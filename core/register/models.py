@@ -120,12 +120,14 @@ class PersonNameKey(Base):
     __table_args__ = (
         Index(
             "ix_person_name_key_lookup",
-            "name_key", "import_id", "birth_year", "birth_month", "birth_day", "person_id", "first_name_keys",
+            "name_key", "import_id", "birth_year", "first_name_letters", "birth_month", "birth_day", "person_id",
+            "first_name_keys",
         ),
         # A birth year typed with one digit wrong: every year of one day and month.
         Index(
             "ix_person_name_key_date",
             "name_key", "import_id", "birth_month", "birth_day", "birth_year", "person_id", "first_name_keys",
+            "first_name_letters",
         ),
     )
 
@@ -142,9 +144,11 @@ class PersonNameKey(Base):
     birth_month: Mapped[int] = mapped_column(SmallInteger)
     birth_day: Mapped[int] = mapped_column(SmallInteger)
     import_id: Mapped[int] = mapped_column(Integer)
-    # The person's first_name_keys again, for the same reason: the lookups filter on
-    # given names in the index and read only the people they keep. No default either.
+    # The person's first_name_keys and first_name_letters again, for the same reason:
+    # the lookups filter on given names in the index and read only the people they
+    # keep. No default either.
     first_name_keys: Mapped[str] = mapped_column(String(300))
+    first_name_letters: Mapped[int] = mapped_column(SmallInteger)
 
 
 class Aid(Base):
