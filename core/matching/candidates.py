@@ -32,7 +32,6 @@ import re
 from dataclasses import dataclass
 
 from core.connectors.records import PartialDate
-from core.matching import dates
 from core.matching.normalize import folded_surname_keys
 
 PERSON_COLUMNS = (

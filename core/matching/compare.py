@@ -14,6 +14,7 @@ Similarities are rapidfuzz ratios (0 to 100), kept to rank candidates for the ag
 """
 
 import functools
+import json
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -59,6 +60,16 @@ class PartComparison:
 
     def as_dict(self) -> dict:
         return {"level": self.level, "similarity": round(self.similarity, 1), "reason": self.reason}
+
+    def as_json(self) -> str:
+        """Return as_dict() as JSON text, as json.dumps writes it."""
+        return _part_json(self)
+
+
+# Most parts are one of a few exact comparisons, so their JSON text is kept.
+@functools.lru_cache(maxsize=4096)
+def _part_json(part: PartComparison) -> str:
+    return json.dumps(part.as_dict())
 
 
 def _better(first: PartComparison | None, second: PartComparison) -> PartComparison:

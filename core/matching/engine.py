@@ -65,6 +65,10 @@ class Assessment:
     def reasons(self) -> dict:
         return {name: part.as_dict() for name, part in self.parts.items()}
 
+    def reasons_json(self) -> str:
+        """Return reasons() as JSON text, as json.dumps writes it, from each part's text."""
+        return "{" + ", ".join(f'"{name}": {part.as_json()}' for name, part in self.parts.items()) + "}"
+
 
 @dataclass(slots=True)
 class MatchResult:

@@ -18,7 +18,6 @@ PostgreSQL.
 
 import collections
 import datetime
-import json
 import logging
 import multiprocessing
 from collections.abc import Iterable, Iterator
@@ -78,8 +77,8 @@ SEARCH_COLUMNS = (
 CANDIDATE_COLUMNS = (
     "search_id", "rank", "person_id", "person_ref", "verdict", "score", "reasons", "snapshot", "person_outcome",
 )
-# Written as serialised text, which PostgreSQL's COPY reads as json.
-JSON_COLUMNS = ("reasons", "snapshot")
+# reasons and snapshot are written as JSON text (candidate_record(as_json=True)),
+# which PostgreSQL's COPY reads as json.
 
 
 @dataclass(slots=True)
@@ -416,9 +415,7 @@ def _matched(entry: _Pending, aids: dict, categories, created_at, import_id: int
     )
     candidate_values = []
     for rank, item in enumerate(result.candidates, start=1):
-        record = candidate_record(rank, item, aids, categories, query.death_date)
-        for name in JSON_COLUMNS:
-            record[name] = json.dumps(record[name])
+        record = candidate_record(rank, item, aids, categories, query.death_date, as_json=True)
         # CANDIDATE_COLUMNS after search_id.
         candidate_values.append(tuple(record[name] for name in CANDIDATE_COLUMNS[1:]))
     return MatchedQuery(

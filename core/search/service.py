@@ -5,6 +5,7 @@ commits, so that the caller's transaction (pyramid_tm, or the command) decides.
 """
 
 import datetime
+import json
 import logging
 from collections.abc import Iterable
 
@@ -186,22 +187,25 @@ def aid_pairs(aids: list[dict]) -> list[tuple[str, datetime.date | None]]:
 
 
 def candidate_record(
-    rank: int, item: Assessment, aids: dict[int, list[dict]], categories: AidCategories, death_date
+    rank: int, item: Assessment, aids: dict[int, list[dict]], categories: AidCategories, death_date,
+    *, as_json: bool = False,
 ) -> dict:
     """Return the SearchCandidate fields of one assessed candidate, without its search.
 
     ``person_outcome`` is the outcome the person would give, for the candidates whose
-    aids were read (those not rejected).
+    aids were read (those not rejected). With ``as_json``, ``reasons`` and ``snapshot``
+    are JSON text, for writing rows through the driver.
     """
     person_aids = aids.get(item.person.id, [])
+    person_snapshot = snapshot(item.person, person_aids)
     return {
         "rank": rank,
         "person_id": item.person.id,
         "person_ref": item.person.person_ref,
         "verdict": item.verdict,
         "score": item.score,
-        "reasons": item.reasons(),
-        "snapshot": snapshot(item.person, person_aids),
+        "reasons": item.reasons_json() if as_json else item.reasons(),
+        "snapshot": json.dumps(person_snapshot) if as_json else person_snapshot,
         "person_outcome": (
             decide_outcome(aid_pairs(person_aids), categories, death_date) if item.person.id in aids else None
         ),

@@ -89,3 +89,32 @@ def test_normalized_query_merges_fields():
     query = NormalizedQuery.from_fields("Dupont ép. Martin", "martin", "Jean-Pierre", PartialDate(1931))
     assert query.surnames == ["DUPONT", "MARTIN"]
     assert query.given_names == ["JEAN", "PIERRE"]
+
+
+def test_reasons_json_is_json_dumps_of_reasons(departement):
+    """The batch writes reasons_json() where a single search stores reasons(): same text."""
+    import json
+
+    from core.matching import quality
+    from core.matching.candidates import CandidateRow
+    from core.matching.engine import assess
+
+    people = quality.build_register(200, seed=3)
+    cases = quality.build_cases(people, departement.aid_categories, per_kind=3, seed=3)
+    query = NormalizedQuery.from_fields("MARTIN", None, "Marie Louise", PartialDate(1931, 5, 17))
+    compared = 0
+    for number, person in enumerate(people):
+        born = person["birth_date"]
+        row = CandidateRow(
+            number, person["person_id"], person["usage_name"], person["birth_name"], person["first_names"],
+            " ".join(compare.fold(person["first_names"]).split()), None, born.year, born.month, born.day,
+        )
+        for typed in [query] + [
+            NormalizedQuery.from_fields(case.fields.get("usage_name"), case.fields.get("birth_name"),
+                                        case.fields["first_names"], PartialDate(1931, 5, 17))
+            for case in cases[:20]
+        ]:
+            item = assess(typed, row)
+            assert item.reasons_json() == json.dumps(item.reasons())
+            compared += 1
+    assert compared > 1000
