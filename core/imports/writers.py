@@ -250,9 +250,17 @@ class PostgreSQLWriter(GenerationWriter):
         return {row[0] for row in rows}
 
     def refresh_statistics(self) -> None:
-        # ANALYZE samples a fixed number of rows, so it stays short on a large register.
-        self._execute("ANALYZE person, person_name_key, aid")
+        # VACUUM marks the new generation's pages all-visible. Until then an index-only
+        # scan also reads the table for each entry, and the lookups of a fresh register
+        # ran four times slower (1,000,000 people). It also frees the rows of the
+        # generation just deleted. ANALYZE samples a fixed number of rows, so it stays
+        # short. VACUUM cannot run inside a transaction, hence autocommit.
         self.connection.commit()
+        self.connection.autocommit = True
+        try:
+            self._execute("VACUUM (ANALYZE) person, person_name_key, aid")
+        finally:
+            self.connection.autocommit = False
 
     def finish(self) -> None:
         # Rows inserted with explicit ids leave the serial sequences behind. Moving them

@@ -285,9 +285,9 @@ def _date_lookup(given_names_condition: str) -> str:
     same given names in full, hence the same letter count.
     """
     # The inner query reads index entries alone (on PostgreSQL the index includes the
-    # id), so that only the people it keeps are read from the table: a date has about
-    # a hundred people in a register of a million, and reading each of their rows was
-    # most of a search's time on PostgreSQL. The inner alias hides the outer one.
+    # id), so that only the people it keeps are read from the table. A date has about
+    # thirty people in a register of a million, and reading each of their rows was most
+    # of a search's time on PostgreSQL. The inner alias hides the outer one.
     return (
         f"SELECT {PERSON_COLUMNS} FROM person p WHERE p.id IN (SELECT p.id FROM person p"
         " WHERE p.import_id = :import_id AND p.birth_year = :by"
@@ -458,10 +458,10 @@ def fetch_chunk_candidates(
 # --- a whole chunk of queries at once (batch, PostgreSQL) -------------------------------
 
 # On PostgreSQL the chunk's values go as arrays, unnested into one row per query (or
-# per query and surname key), and each row's lookup runs in a LATERAL subquery: the
-# conditions of plan_lookup's statements, with each parameter read from the row. Four
-# statements then do the lookups of a whole chunk, where one statement per lookup cost
-# about 100 µs each in the driver and the server before any index was read.
+# per query and surname key). Each row's lookup runs in a LATERAL subquery with the
+# conditions of plan_lookup's statements, each parameter read from the row. Four
+# statements then do the lookups of a whole chunk. One statement per lookup cost about
+# 100 µs each in the driver and the server before any index was read.
 
 # The arrays of a chunk and the SQL type of their items.
 _GIVEN_NAME_PATTERNS = tuple(f"g{index}" for index in range(MAX_GIVEN_NAME_FILTERS))
@@ -487,10 +487,10 @@ def _row_lookups() -> tuple[str, ...]:
     keys = "k.name_key = :name_key AND k.import_id = :import_id"
     by_keys = f"SELECT {PERSON_COLUMNS} FROM person_name_key k JOIN person p ON p.id = k.person_id WHERE {keys}"
     given_names = on_key_entries(_ROW_GIVEN_NAMES)
-    # The typed date and the two partial forms as rows of their own, each looked up in
-    # a LATERAL subquery that OFFSET 0 keeps from being merged into the join: with an
-    # IN list of the row's values, or a plain join, the planner read the whole year of
-    # the key (about 300 entries for a frequent name) instead of seeking three dates.
+    # The typed date and the two partial forms are rows of their own, each looked up
+    # in a LATERAL subquery that OFFSET 0 keeps from being merged into the join. With
+    # an IN list of the row's values, or with a plain join, the planner read the whole
+    # year of the key (about 300 entries for a frequent name) instead of three dates.
     exact_or_partial = (
         f"SELECT {PERSON_COLUMNS} FROM (VALUES (:bm, :bd), (0, 0), (:bm, 0)) AS v (m, d)"
         " CROSS JOIN LATERAL (SELECT k.person_id FROM person_name_key k"
@@ -539,8 +539,8 @@ def fetch_postgresql_chunk_candidates(
         )
         query_rows.append(row)
         key_rows.extend((*row, key) for key in keys)
-    # Each column goes as one array literal: psycopg's own adaptation of lists cost
-    # about 90 µs per query, more than the statements' planning and execution.
+    # Each column goes as one array literal, sent as text, because psycopg adapts a
+    # Python list item by item.
     query_arrays, key_arrays = (
         {"import_id": import_id, **_column_arrays(columns, rows)}
         for columns, rows in ((_QUERY_ROW, query_rows), (_KEY_ROW, key_rows))

@@ -132,9 +132,9 @@ class PersonNameKey(Base):
     )
 
     person_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    # Keys are A-Z only. On PostgreSQL the "C" collation compares them byte by byte:
-    # under the database's default collation each comparison went through strcoll(),
-    # a fifth of the time of the lookups.
+    # Keys are A-Z only. On PostgreSQL the "C" collation compares them byte by byte.
+    # Under the database's default collation each comparison went through strcoll(),
+    # a fifth of the server time of the same-year lookup (1,000,000 people).
     name_key: Mapped[str] = mapped_column(
         String(200).with_variant(String(200, collation="C"), "postgresql"), primary_key=True
     )

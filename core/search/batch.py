@@ -9,9 +9,9 @@ their candidates) runs in another and commits. With several workers, worker proc
 read chunks on their own connections while this process writes the chunks they have
 read, in the order of the file.
 
-To keep the rate high, lookups go through the raw driver cursor: six statements look
-up a whole chunk on SQLite, three on PostgreSQL (a query with a partial date or no
-given name is looked up on its own). The aids of all identified people of a chunk are
+To keep the rate high, lookups go through the raw driver cursor, and four statements
+look up a whole chunk (a query with a partial date or no given name is looked up on
+its own). The aids of all identified people of a chunk are
 read in one statement, and rows are written with executemany on SQLite, COPY on
 PostgreSQL.
 """
@@ -329,7 +329,7 @@ class BatchSearcher(ChunkReader):
         cursor = self._driver.cursor()
         try:
             if self._pyformat:
-                # COPY took a third of the time of executemany, even pipelined.
+                # COPY took half the time of executemany, even pipelined.
                 for table, columns, rows in (
                     ("search", SEARCH_COLUMNS, search_rows), ("search_candidate", CANDIDATE_COLUMNS, candidate_rows)
                 ):
