@@ -265,16 +265,27 @@ def fetch_candidates(cursor, plan: LookupPlan, *, pyformat: bool) -> list[Candid
     """Run ``plan`` on a raw DB-API cursor and return each person found once.
 
     The raw cursor skips SQLAlchemy's parsing of a new SQL text for every query, which
-    cost more than the lookups themselves. ``pyformat`` is true for psycopg.
+    cost more than the lookups themselves. ``pyformat`` is true for psycopg, whose
+    pipeline mode sends every statement before waiting for the first reply.
     """
     people = {}
-    for sql in plan.statements:
-        if pyformat:
-            cursor.execute(pyformat_sql(sql), plan.parameters, prepare=True)
-        else:
+    if pyformat:
+        connection = cursor.connection
+        with connection.pipeline():
+            cursors = [connection.cursor() for _ in plan.statements]
+            for statement_cursor, sql in zip(cursors, plan.statements):
+                statement_cursor.execute(pyformat_sql(sql), plan.parameters, prepare=True)
+        results = []
+        for statement_cursor in cursors:
+            results.extend(statement_cursor.fetchall())
+            statement_cursor.close()
+    else:
+        results = []
+        for sql in plan.statements:
             cursor.execute(sql, plan.parameters)
-        for row in cursor.fetchall():
-            people.setdefault(row[0], row)
+            results.extend(cursor.fetchall())
+    for row in results:
+        people.setdefault(row[0], row)
     return [CandidateRow(*row) for row in people.values()]
 
 
