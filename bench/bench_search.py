@@ -5,11 +5,16 @@ PostgreSQL:
 
 - single search: ``run_search`` + commit, one query at a time (p50, p95, p99 in ms);
 - batch: the BatchSearcher behind ``dn search --batch`` on the query file, with as
-  many worker processes as ``dn search --batch`` uses by default (searches/s);
+  many worker processes as ``dn search --batch`` uses by default (searches/s, the
+  median of ``--repeat`` runs);
 - naive reference: rapidfuzz ``process.extract`` of each query against every name of
   the register, on a few queries (searches/s);
 - Splink 5 on DuckDB: a link-only model blocked on surname key + birth year and on
-  birth date, with name and date comparisons, timed on ``predict()`` alone.
+  birth date, with name and date comparisons, timed on ``predict()`` alone (the
+  median of ``--repeat`` runs).
+
+The machine these figures come from is shared, so a single run of the batch or of
+Splink can be a tenth off; the ratios compare medians measured in the same run.
 
 Queries are register people typed with a cosmetic variation (80 %) and absent people
 (20 %). Peak memory is the process's maximum resident set size, printed once after
@@ -24,6 +29,7 @@ import fcntl
 import os
 import random
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -185,8 +191,8 @@ def measure_naive(people_count: int, rows: list[dict], count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def measure_splink(people_count: int, rows: list[dict]) -> float:
-    """Return searches/s of Splink's predict() on DuckDB, linking the queries to the register."""
+def measure_splink(people_count: int, rows: list[dict], repeat: int) -> list[float]:
+    """Return searches/s of each of ``repeat`` runs of Splink's predict() on DuckDB."""
     import duckdb
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
@@ -224,12 +230,14 @@ def measure_splink(people_count: int, rows: list[dict]) -> float:
     )
     linker = Linker([api.register("register"), api.register("queries")], settings, log_level=40)
     linker.training.estimate_u_using_random_sampling(max_pairs=200_000)
-    started = time.perf_counter()
-    predictions = linker.inference.predict(threshold_match_probability=0.5)
-    predictions.physical_name  # materialised by predict(); nothing else is timed
-    elapsed = time.perf_counter() - started
+    rates = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        predictions = linker.inference.predict(threshold_match_probability=0.5)
+        predictions.physical_name  # materialised by predict(); nothing else is timed
+        rates.append(len(rows) / (time.perf_counter() - started))
     connection.close()
-    return len(rows) / elapsed
+    return rates
 
 
 def _splink_row(number: int, surname: str, first_names: str, born) -> list:
@@ -242,6 +250,10 @@ def _splink_row(number: int, surname: str, first_names: str, born) -> list:
     ]
 
 
+def _rates(rates: list[float]) -> str:
+    return ", ".join(f"{rate:,.0f}" for rate in rates)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=1_000_000, help="people in the register")
@@ -251,6 +263,10 @@ def main(argv=None) -> int:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="batch worker processes (default: processors)")
     parser.add_argument("--no-splink", action="store_true", help="skip the Splink reference")
+    parser.add_argument(
+        "--repeat", type=int, default=3,
+        help="runs of the batch and of Splink's predict(); medians are compared (default 3)",
+    )
     args = parser.parse_args(argv)
 
     departement = load_departement(REPO_ROOT / "config" / "departements" / "demo.toml")
@@ -262,16 +278,18 @@ def main(argv=None) -> int:
         engine = make_engine({"sqlalchemy.url": database_url(backend, args.people)})
         ensure_register(engine, args.people)
         single = measure_single(engine, departement, rows, args.single)
-        rate = batch_rates[backend] = measure_batch(engine, departement, rows, args.workers)
-        print(f"{backend:<11} single p50 {single['p50_ms']:.2f} ms  p95 {single['p95_ms']:.2f} ms  p99 {single['p99_ms']:.2f} ms  batch {rate:,.0f} searches/s ({args.workers} workers)", flush=True)
+        rates = [measure_batch(engine, departement, rows, args.workers) for _ in range(args.repeat)]
+        rate = batch_rates[backend] = statistics.median(rates)
+        print(f"{backend:<11} single p50 {single['p50_ms']:.2f} ms  p95 {single['p95_ms']:.2f} ms  p99 {single['p99_ms']:.2f} ms  batch {rate:,.0f} searches/s ({args.workers} workers, median of {_rates(rates)})", flush=True)
         engine.dispose()
 
     # Measured before the references, which hold the whole register in memory themselves.
     print(f"peak memory of the searches: {peak_memory_mb():,.0f} MB, of a batch worker: {peak_worker_memory_mb():,.0f} MB", flush=True)
     print(f"naive rapidfuzz process.extract: {measure_naive(args.people, rows, args.naive):,.2f} searches/s", flush=True)
     if not args.no_splink:
-        splink_rate = measure_splink(args.people, rows)
-        print(f"splink 5 predict (duckdb): {splink_rate:,.0f} searches/s", flush=True)
+        splink_rates = measure_splink(args.people, rows, args.repeat)
+        splink_rate = statistics.median(splink_rates)
+        print(f"splink 5 predict (duckdb): {splink_rate:,.0f} searches/s (median of {_rates(splink_rates)})", flush=True)
         for backend, rate in batch_rates.items():
             print(f"batch / splink on {backend}: {rate / splink_rate:.2f}x (target: at least 2x)", flush=True)
     print(f"peak memory with the references: {peak_memory_mb():,.0f} MB")
