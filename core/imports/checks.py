@@ -96,6 +96,12 @@ class RecordChecker:
             return CheckOutcome(None, ["prénoms sans aucune lettre : la personne ne pourrait pas être trouvée"], lines)
 
         aids, rejections = self._checked_aids(record.aids)
+        birth = record.birth_date
+        if not birth.month and birth.day:
+            # A day without its month cannot be compared with anything, and the search's
+            # lookups of partial dates expect none: keep the year only, as the built-in
+            # connectors do.
+            birth = PartialDate(birth.year)
         sex = record.sex
         person = CheckedPerson(
             record.line,
@@ -106,7 +112,7 @@ class RecordChecker:
             first_names,
             # Matching does not use the sex: a value other than M or F is dropped, not rejected.
             sex if sex == "F" or sex == "M" else None,
-            record.birth_date,
+            birth,
             first_name_keys,
             name_keys,
             aids,

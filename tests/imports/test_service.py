@@ -172,6 +172,15 @@ def test_partial_birth_date_of_this_year_accepted(run, records_connector, regist
     assert result.people == 1
 
 
+def test_day_without_month_keeps_year(run, records_connector, register):
+    records_connector.items = [person(2, birth_date=PartialDate(1931, 0, 17))]
+
+    result = run()
+
+    [stored] = register.people(result.import_id)
+    assert (stored.birth_year, stored.birth_month, stored.birth_day) == (1931, 0, 0)
+
+
 REJECTED_AIDS = [
     ("future start", AidRecord("ASH_PA", None, datetime.date(2025, 6, 2), None), "dans le futur"),
     ("end before start", AidRecord("PCH", None, datetime.date(2020, 1, 1), datetime.date(2019, 1, 1)), "antérieure"),
