@@ -14,7 +14,8 @@ PostgreSQL:
   median of ``--repeat`` runs).
 
 The machine these figures come from is shared, so a single run of the batch or of
-Splink can be a tenth off; the ratios compare medians measured in the same run.
+Splink can be a tenth off. The ratios therefore compare medians measured in the same
+run.
 
 Queries are register people typed with a cosmetic variation (80 %) and absent people
 (20 %). Peak memory is the process's maximum resident set size, printed once after

@@ -417,7 +417,7 @@ CHUNK_LOOKUPS = _chunk_lookups()
 
 
 def fits_chunk_lookup(given_words: list[str], birth: PartialDate) -> bool:
-    """Tell whether a query can go through fetch_chunk_candidates (complete date, given names)."""
+    """Tell whether a query can go through the chunk lookups (complete date, given names)."""
     return birth.is_complete and bool(given_words)
 
 
@@ -494,7 +494,8 @@ def _from_rows(columns: tuple[str, ...]) -> str:
     return f"unnest({arrays}) AS q({', '.join(columns)})"
 
 
-def _row_lookups() -> tuple[str, ...]:
+def _row_lookups() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Return the (row columns, statement) of each lookup of a chunk on PostgreSQL."""
     keys = "k.name_key = :name_key AND k.import_id = :import_id"
     by_keys = f"SELECT {PERSON_COLUMNS} FROM person_name_key k JOIN person p ON p.id = k.person_id WHERE {keys}"
     given_names = on_key_entries(_ROW_GIVEN_NAMES)
@@ -504,8 +505,7 @@ def _row_lookups() -> tuple[str, ...]:
     # year of the key (about 300 entries for a frequent name) instead of three dates.
     exact_or_partial = (
         f"SELECT {PERSON_COLUMNS} FROM (VALUES (:bm, :bd), (0, 0), (:bm, 0)) AS v (m, d)"
-        " CROSS JOIN LATERAL (SELECT k.person_id FROM person_name_key k"
-        " WHERE k.name_key = :name_key AND k.import_id = :import_id"
+        f" CROSS JOIN LATERAL (SELECT k.person_id FROM person_name_key k WHERE {keys}"
         " AND k.birth_month = v.m AND k.birth_day = v.d AND k.birth_year = :by"
         f" AND ((v.m = :bm AND v.d = :bd) OR {given_names}) OFFSET 0) k"
         " JOIN person p ON p.id = k.person_id"
@@ -517,10 +517,11 @@ def _row_lookups() -> tuple[str, ...]:
                    f" AND k.first_name_letters = :letters AND {given_names}"),
         (_QUERY_ROW, _date_lookup(_ROW_GIVEN_NAMES)),
     )
-    return tuple(
-        pyformat_sql(f"SELECT q.n, found.* FROM {_from_rows(columns)} CROSS JOIN LATERAL ({_read_from_row(sql)}) found")
-        for columns, sql in lookups
-    )
+    statements = []
+    for columns, sql in lookups:
+        statement = f"SELECT q.n, found.* FROM {_from_rows(columns)} CROSS JOIN LATERAL ({_read_from_row(sql)}) found"
+        statements.append((columns, pyformat_sql(statement)))
+    return tuple(statements)
 
 
 POSTGRESQL_CHUNK_LOOKUPS = _row_lookups()
@@ -552,17 +553,17 @@ def fetch_postgresql_chunk_candidates(
         key_rows.extend((*row, key) for key in keys)
     # Each column goes as one array literal, sent as text, because psycopg adapts a
     # Python list item by item.
-    query_arrays, key_arrays = (
-        {"import_id": import_id, **_column_arrays(columns, rows)}
+    arrays = {
+        columns: {"import_id": import_id, **_column_arrays(columns, rows)}
         for columns, rows in ((_QUERY_ROW, query_rows), (_KEY_ROW, key_rows))
-    )
+    }
 
     people = [{} for _ in lookups]
     cursors = []
     with connection.pipeline():
-        for statement, parameters in zip(POSTGRESQL_CHUNK_LOOKUPS, (key_arrays, key_arrays, key_arrays, query_arrays)):
+        for columns, statement in POSTGRESQL_CHUNK_LOOKUPS:
             cursor = connection.cursor()
-            cursor.execute(statement, parameters, prepare=True)
+            cursor.execute(statement, arrays[columns], prepare=True)
             cursors.append(cursor)
     for cursor in cursors:
         for row in cursor.fetchall():

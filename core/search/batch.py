@@ -11,9 +11,8 @@ read, in the order of the file.
 
 To keep the rate high, lookups go through the raw driver cursor, and four statements
 look up a whole chunk (a query with a partial date or no given name is looked up on
-its own). The aids of all identified people of a chunk are
-read in one statement, and rows are written with executemany on SQLite, COPY on
-PostgreSQL.
+its own). The aids of all identified people of a chunk are read in one statement,
+and rows are written with executemany on SQLite, COPY on PostgreSQL.
 """
 
 import collections
@@ -190,33 +189,31 @@ class ChunkReader:
         and fetch_postgresql_chunk_candidates). A partial date, or no given name, is
         looked up on its own (pipelined on PostgreSQL).
         """
-        together = [
-            number for number, normalized in enumerate(queries)
-            if fits_chunk_lookup(normalized.given_names, normalized.birth)
-        ]
+        together, alone = [], []
+        for number, normalized in enumerate(queries):
+            fits = fits_chunk_lookup(normalized.given_names, normalized.birth)
+            (together if fits else alone).append(number)
         lookups = [
             (query_keys(queries[number].surnames), queries[number].given_names, queries[number].birth)
             for number in together
         ]
-        found: list[list[CandidateRow] | None] = [None] * len(queries)
+
         if self._pyformat:
-            if lookups:
-                for number, people in zip(together, fetch_postgresql_chunk_candidates(self._driver, self.import_id, lookups)):
-                    found[number] = people
-            alone = [number for number, people in enumerate(found) if people is None]
-            for number, people in zip(alone, self._fetch_pipelined([self._plan_of(queries[number]) for number in alone])):
-                found[number] = people
-            return found
-        cursor = self._driver.cursor()
-        try:
-            if lookups:
-                for number, people in zip(together, fetch_chunk_candidates(cursor, self.import_id, lookups)):
-                    found[number] = people
-            for number, normalized in enumerate(queries):
-                if found[number] is None:
-                    found[number] = fetch_candidates(cursor, self._plan_of(normalized), pyformat=False)
-        finally:
-            cursor.close()
+            chunk_people = fetch_postgresql_chunk_candidates(self._driver, self.import_id, lookups) if lookups else []
+            alone_people = self._fetch_pipelined([self._plan_of(queries[number]) for number in alone])
+        else:
+            cursor = self._driver.cursor()
+            try:
+                chunk_people = fetch_chunk_candidates(cursor, self.import_id, lookups) if lookups else []
+                alone_people = [
+                    fetch_candidates(cursor, self._plan_of(queries[number]), pyformat=False) for number in alone
+                ]
+            finally:
+                cursor.close()
+
+        found: list[list[CandidateRow]] = [[] for _ in queries]
+        for number, people in zip(together + alone, chunk_people + alone_people):
+            found[number] = people
         return found
 
     def _plan_of(self, normalized: NormalizedQuery) -> LookupPlan:

@@ -1,7 +1,10 @@
+import json
+
 from core.connectors.records import PartialDate
-from core.matching import compare
+from core.matching import compare, quality
+from core.matching.candidates import CandidateRow
 from core.matching.dates import typo_variants
-from core.matching.engine import NormalizedQuery, verdict_of
+from core.matching.engine import NormalizedQuery, assess, verdict_of
 from core.matching.compare import EXACT, MISMATCH, PARTIAL, TYPO, PartComparison
 
 
@@ -91,29 +94,25 @@ def test_normalized_query_merges_fields():
     assert query.given_names == ["JEAN", "PIERRE"]
 
 
-def test_reasons_json_is_json_dumps_of_reasons(departement):
+def test_reasons_json_matches_json_dumps(departement):
     """The batch writes reasons_json() where a single search stores reasons(): same text."""
-    import json
-
-    from core.matching import quality
-    from core.matching.candidates import CandidateRow
-    from core.matching.engine import assess
-
     people = quality.build_register(200, seed=3)
     cases = quality.build_cases(people, departement.aid_categories, per_kind=3, seed=3)
-    query = NormalizedQuery.from_fields("MARTIN", None, "Marie Louise", PartialDate(1931, 5, 17))
+    typed_queries = [NormalizedQuery.from_fields("MARTIN", None, "Marie Louise", PartialDate(1931, 5, 17))]
+    for case in cases[:20]:
+        fields = case.fields
+        typed_queries.append(NormalizedQuery.from_fields(
+            fields.get("usage_name"), fields.get("birth_name"), fields["first_names"], PartialDate(1931, 5, 17),
+        ))
+
     compared = 0
     for number, person in enumerate(people):
         born = person["birth_date"]
         row = CandidateRow(
             number, person["person_id"], person["usage_name"], person["birth_name"], person["first_names"],
-            " ".join(compare.fold(person["first_names"]).split()), None, born.year, born.month, born.day,
+            compare.fold(person["first_names"]), None, born.year, born.month, born.day,
         )
-        for typed in [query] + [
-            NormalizedQuery.from_fields(case.fields.get("usage_name"), case.fields.get("birth_name"),
-                                        case.fields["first_names"], PartialDate(1931, 5, 17))
-            for case in cases[:20]
-        ]:
+        for typed in typed_queries:
             item = assess(typed, row)
             assert item.reasons_json() == json.dumps(item.reasons())
             compared += 1
