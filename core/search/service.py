@@ -146,16 +146,16 @@ def load_aids_on(connection: Connection, person_ids: list[int]) -> dict[int, lis
     aids = {person_id: [] for person_id in person_ids}
     if not person_ids:
         return aids
-    postgresql = connection.dialect.name == "postgresql"
-    placeholder = "%s" if postgresql else "?"
-    sql = (
-        "SELECT person_id, code, label, start_date, end_date FROM aid"
-        f" WHERE person_id IN ({', '.join([placeholder] * len(person_ids))})"
-        " ORDER BY person_id, start_date, id"
-    )
+    if connection.dialect.name == "postgresql":
+        # One array literal: psycopg splits a statement's text at every placeholder,
+        # which took 11 ms for the 2,000 ids of a batch chunk, more than the lookup.
+        condition, parameters = "person_id = ANY(CAST(%s AS bigint[]))", ["{" + ",".join(map(str, person_ids)) + "}"]
+    else:
+        condition, parameters = f"person_id IN ({', '.join('?' * len(person_ids))})", list(person_ids)
+    sql = f"SELECT person_id, code, label, start_date, end_date FROM aid WHERE {condition} ORDER BY person_id, start_date, id"
     cursor = connection.connection.driver_connection.cursor()
     try:
-        cursor.execute(sql, list(person_ids))
+        cursor.execute(sql, parameters)
         for person_id, code, label, start, end in cursor.fetchall():
             aids[person_id].append({"code": code, "label": label, "start": _iso(start), "end": _iso(end)})
     finally:
