@@ -6,12 +6,14 @@ and no account (the command line has no signed-in user).
 Queries go by chunks. Reading a chunk (parse, look up, decide, read the aids) runs in
 one read transaction on the active register generation; writing it (the searches and
 their candidates) runs in another and commits. With several workers, worker processes
-read chunks on their own connections while this process writes the chunks they have
-read, in the order of the file.
+read chunks on their own connections. On PostgreSQL each worker also writes the chunk
+it read, with search ids this process reserved for the chunk beforehand, so that ids
+and references follow the order of the file. On SQLite, which has one writer at a
+time, this process writes the chunks the workers read, in the order of the file.
 
-To keep the rate high, lookups go through the raw driver cursor, and four statements
-look up a whole chunk (a query with a partial date or no given name is looked up on
-its own). The aids of all identified people of a chunk are read in one statement,
+To keep the rate high, lookups go through the raw driver cursor, and a few statements
+look up a whole chunk: four on SQLite, one on PostgreSQL (a query with a partial date
+or no given name is looked up on its own). The aids of all identified people of a chunk are read in one statement,
 and rows are written with executemany on SQLite, COPY on PostgreSQL.
 """
 
@@ -256,21 +258,11 @@ class ChunkReader:
         return load_aids_on(self.connection, person_ids)
 
 
-class BatchSearcher(ChunkReader):
-    """Match and record queries chunk by chunk, committing each chunk.
+class ChunkWriter(ChunkReader):
+    """Read chunks, then record their searches and candidates, one transaction per chunk."""
 
-    With ``workers`` above 1, that many worker processes read the chunks (see the
-    module docstring); the connection given here only writes. A database in memory
-    cannot be shared, so it is always read here.
-    """
-
-    def __init__(
-        self, connection: Connection, departement: DepartementConfig, *, chunk_size: int = CHUNK_SIZE, workers: int = 1
-    ):
+    def __init__(self, connection: Connection, departement: DepartementConfig):
         super().__init__(connection, departement)
-        self.chunk_size = chunk_size
-        in_memory = connection.dialect.name == "sqlite" and connection.engine.url.database in (None, "", ":memory:")
-        self.workers = 1 if in_memory else max(1, workers)
         # Rows go through the driver (COPY on PostgreSQL, executemany on SQLite):
         # SQLAlchemy's handling of each row cost as much as the rest of the writing.
         # Only the creation time needs the conversion SQLAlchemy would apply (SQLite
@@ -280,33 +272,15 @@ class BatchSearcher(ChunkReader):
         to_database = Search.__table__.c.created_at.type.bind_processor(connection.dialect)
         self._created_at = (lambda value: (to_database(value),)) if to_database else (lambda value: (value,))
 
-    def run(self, rows: Iterable[dict]) -> Iterator[BatchResult]:
-        """Yield one BatchResult per row (CSV dict), in order, committing every chunk."""
-        chunks = _chunked(rows, self.chunk_size)
-        if self.workers == 1:
-            for chunk in chunks:
-                yield from self._write(self.read(chunk))
-            return
-        # Forked workers start at once, with the modules already imported. Where fork
-        # is missing (macOS, Windows), spawned ones import them first.
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        url = self.connection.engine.url.render_as_string(hide_password=False)
-        # A worker that dies (killed, out of memory) raises BrokenProcessPool here,
-        # where multiprocessing.Pool would wait for its chunk forever.
-        with ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_start_worker, initargs=(url, self.departement)
-        ) as pool:
-            # A few chunks ahead per worker keep them busy while memory stays bounded.
-            reading = collections.deque()
-            for chunk in chunks:
-                reading.append(pool.submit(_read_in_worker, chunk))
-                if len(reading) > 2 * self.workers:
-                    yield from self._write(reading.popleft().result())
-            while reading:
-                yield from self._write(reading.popleft().result())
+    def search(self, rows: list[dict], ids: list[int] | None = None) -> list[BatchResult]:
+        """Read, decide and record a chunk of CSV rows; return each row's result.
 
-    def _write(self, items: list[BatchResult | MatchedQuery]) -> list[BatchResult]:
+        ``ids``, reserved with reserve_ids(len(rows)), are the search ids to use in the
+        order of the rows; without them the ids are reserved here.
+        """
+        return self._write(self.read(rows), ids)
+
+    def _write(self, items: list[BatchResult | MatchedQuery], ids: list[int] | None = None) -> list[BatchResult]:
         """Record the matched queries of a chunk and commit; return every row's result."""
         matched = [item for item in items if isinstance(item, MatchedQuery)]
         if not matched:
@@ -314,7 +288,12 @@ class BatchSearcher(ChunkReader):
         if not self._pyformat:
             # The ids below follow the largest one: hold the write lock from here.
             begin_sqlite_transaction(self.connection)
-        ids = self._reserve_ids(len(matched))
+        elif not self.connection.in_transaction():
+            # The rows go through the driver: without this, commit() below would
+            # find no transaction to commit.
+            self.connection.begin()
+        if ids is None:
+            ids = self.reserve_ids(len(matched))
         search_rows, candidate_rows, written = [], [], {}
         for item, search_id in zip(matched, ids):
             reference = make_reference(item.created_at, search_id)
@@ -346,13 +325,14 @@ class BatchSearcher(ChunkReader):
         )
         return [written[id(item)] if isinstance(item, MatchedQuery) else item for item in items]
 
-    def _reserve_ids(self, count: int) -> list[int]:
+    def reserve_ids(self, count: int) -> list[int]:
         """Return ``count`` new search ids, so that rows are written with their reference.
 
         One INSERT with RETURNING per row cost more than the matching on SQLite. On
-        PostgreSQL the ids come from the table's sequence. On SQLite the transaction
-        holds the write lock (see _write), so no other writer can take the ids that
-        follow the largest one.
+        PostgreSQL the ids come from the table's sequence, and ids reserved for rows
+        that turn out malformed stay unused, as a rolled-back insert leaves its id. On
+        SQLite the transaction holds the write lock (see _write), so no other writer
+        can take the ids that follow the largest one.
         """
         if self._pyformat:
             rows = self.connection.exec_driver_sql(
@@ -364,20 +344,81 @@ class BatchSearcher(ChunkReader):
         return list(range(last + 1, last + 1 + count))
 
 
+class BatchSearcher(ChunkWriter):
+    """Match and record queries chunk by chunk, committing each chunk.
+
+    With ``workers`` above 1, that many worker processes read the chunks (see the
+    module docstring), and on PostgreSQL write them too. A database in memory cannot
+    be shared, so it is always read here.
+    """
+
+    def __init__(
+        self, connection: Connection, departement: DepartementConfig, *, chunk_size: int = CHUNK_SIZE, workers: int = 1
+    ):
+        super().__init__(connection, departement)
+        self.chunk_size = chunk_size
+        in_memory = connection.dialect.name == "sqlite" and connection.engine.url.database in (None, "", ":memory:")
+        self.workers = 1 if in_memory else max(1, workers)
+
+    def run(self, rows: Iterable[dict]) -> Iterator[BatchResult]:
+        """Yield one BatchResult per row (CSV dict), in order, committing every chunk."""
+        chunks = _chunked(rows, self.chunk_size)
+        if self.workers == 1:
+            for chunk in chunks:
+                yield from self.search(chunk)
+            return
+        # Forked workers start at once, with the modules already imported. Where fork
+        # is missing (macOS, Windows), spawned ones import them first.
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        url = self.connection.engine.url.render_as_string(hide_password=False)
+        # On PostgreSQL a worker writes what it reads: sending the rows back to this
+        # process to write cost a fifth of the batch's processor time.
+        workers_write = self._pyformat
+        # A worker that dies (killed, out of memory) raises BrokenProcessPool here,
+        # where multiprocessing.Pool would wait for its chunk forever.
+        with ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_start_worker,
+            initargs=(url, self.departement, workers_write),
+        ) as pool:
+            # A few chunks ahead per worker keep them busy while memory stays bounded.
+            pending = collections.deque()
+            for chunk in chunks:
+                ids = None
+                if workers_write:
+                    # Sequence values stay taken whatever the transaction becomes.
+                    ids = self.reserve_ids(len(chunk))
+                    self.connection.commit()
+                pending.append(pool.submit(_read_in_worker, chunk, ids))
+                if len(pending) > 2 * self.workers:
+                    yield from self._collect(pending.popleft().result())
+            while pending:
+                yield from self._collect(pending.popleft().result())
+
+    def _collect(self, items: list[BatchResult | MatchedQuery]) -> list[BatchResult]:
+        """Return a worker's results, writing here the chunks it only read."""
+        if any(isinstance(item, MatchedQuery) for item in items):
+            return self._write(items)
+        return items
+
+
 # --- worker processes ------------------------------------------------------------------
 
 _worker_reader: ChunkReader | None = None
 
 
-def _start_worker(url: str, departement: DepartementConfig) -> None:
+def _start_worker(url: str, departement: DepartementConfig, writes: bool) -> None:
     """Open the worker's own engine and connection: nothing is shared with the parent."""
     global _worker_reader
     connection = make_engine({"sqlalchemy.url": url}).connect()
-    _worker_reader = ChunkReader(connection, departement)
+    _worker_reader = (ChunkWriter if writes else ChunkReader)(connection, departement)
 
 
-def _read_in_worker(rows: list[dict]) -> list[BatchResult | MatchedQuery]:
-    return _worker_reader.read(rows)
+def _read_in_worker(rows: list[dict], ids: list[int] | None) -> list[BatchResult | MatchedQuery]:
+    """Read a chunk; with ``ids`` (PostgreSQL), record it too and return its results."""
+    if ids is None:
+        return _worker_reader.read(rows)
+    return _worker_reader.search(rows, ids)
 
 
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:

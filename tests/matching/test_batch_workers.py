@@ -1,7 +1,8 @@
 """``dn search --batch`` with worker processes: the same outcomes, recorded the same way.
 
-Workers read and match chunks on their own connections; this process writes them in
-the order of the file. The results must not depend on the number of workers.
+Workers read and match chunks on their own connections; on PostgreSQL they write them
+too, with ids reserved in the order of the file, and on SQLite this process writes
+them. The results must not depend on the number of workers.
 """
 
 import datetime
@@ -113,7 +114,7 @@ def test_command_workers_option(demo_ini, register, tmp_path, capsys):
     assert re.search(r"^1 requête traitée en \d+,\d s \(recoverable_aid : 1\)", capsys.readouterr().err, re.MULTILINE)
 
 
-def _die_in_worker(rows):
+def _die_in_worker(rows, ids):
     # Stands in for a worker killed mid-chunk (out of memory, kill -9).
     os._exit(9)
 
