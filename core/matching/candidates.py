@@ -75,6 +75,11 @@ EXACT_OR_PARTIAL_DATES = (
     " AND ((k.birth_month = :bm AND k.birth_day = :bd) OR {given_names})"
 )
 
+# The register's partial dates of the typed year, on ix_person_name_key_partial_date
+# entries: day unknown, month unknown or the typed one (a register day is never known
+# without its month).
+PARTIAL_DATES = "k.birth_year = :by AND k.birth_day = 0 AND k.birth_month IN (:bm, 0)"
+
 # A typo in a complete date of the typed year: a digit of the day or month wrong (the
 # other digit and the other part the same), or day and month swapped.
 TYPO_DATES = (
@@ -247,7 +252,7 @@ def _array_literal(values) -> str:
     Safe without quoting because keys and given names are folded to A-Z, and numbers
     and % need none.
     """
-    return "{" + ",".join(str(value) for value in values) + "}"
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _padded(values: list, slots: int) -> list:
@@ -299,16 +304,20 @@ def _date_lookup(given_names_condition: str) -> str:
     # id), so that only the people it keeps are read from the table. A date has about
     # thirty people in a register of a million, and reading each of their rows was most
     # of a search's time on PostgreSQL. The inner alias hides the outer one.
+    return f"SELECT {PERSON_COLUMNS} FROM person p WHERE p.id IN ({_date_lookup_ids(given_names_condition)})"
+
+
+def _date_lookup_ids(given_names_condition: str) -> str:
+    """Return the ids of the lookup by birth date, from ix_person_birth entries alone."""
     return (
-        f"SELECT {PERSON_COLUMNS} FROM person p WHERE p.id IN (SELECT p.id FROM person p"
-        " WHERE p.import_id = :import_id AND p.birth_year = :by"
+        "SELECT p.id FROM person p WHERE p.import_id = :import_id AND p.birth_year = :by"
         # The IN lists let the index seek each date, where with the OR alone SQLite read
         # the whole year of births. They also admit the month of one date with the day of
         # the other, which the OR then removes.
         " AND p.birth_month IN (:bm, :sm) AND p.birth_day IN (:bd, :sd)"
         " AND p.first_name_letters = :letters"
         " AND ((p.birth_month = :bm AND p.birth_day = :bd) OR (p.birth_month = :sm AND p.birth_day = :sd))"
-        f" AND {given_names_condition})"
+        f" AND {given_names_condition}"
     )
 
 
@@ -468,69 +477,70 @@ def fetch_chunk_candidates(
 
 # --- a whole chunk of queries at once (batch, PostgreSQL) -------------------------------
 
-# On PostgreSQL the chunk's values go as arrays, unnested into one row per query (or
-# per query and surname key). Each row's lookup runs in a LATERAL subquery with the
-# conditions of plan_lookup's statements, each parameter read from the row. Four
-# statements then do the lookups of a whole chunk. One statement per lookup cost about
-# 100 µs each in the driver and the server before any index was read.
+# On PostgreSQL the chunk's values go as arrays, unnested into one row per query and one
+# per (query, surname key). Each row's lookups run in a LATERAL subquery with the
+# conditions of plan_lookup's statements, each parameter read from the row, and one
+# statement does the lookups of a whole chunk. It reads index entries only, keeps each
+# (query, person) once, and only then reads the people kept: the lookups find the same
+# person up to three times (the typed date is also in the typo range and in the date
+# lookup), and each read of a person row cost as much as an index seek.
 
-# The arrays of a chunk and the SQL type of their items.
+# The arrays of a chunk and the SQL type of their items. A key row repeats its query's
+# values: with a join of key rows to query rows, the planner expected five times as
+# many rows and read the whole person table.
 _GIVEN_NAME_PATTERNS = tuple(f"g{index}" for index in range(MAX_GIVEN_NAME_FILTERS))
-_ROW_TYPES = {
-    "n": "int", "name_key": "text", "letters": "int",
-    **{name: "text" for name in _GIVEN_NAME_PATTERNS},
-    **{name: "int" for name in ("by", *QUERY_VALUES)},
-}
-_QUERY_ROW = ("n", "by", *QUERY_VALUES, *_GIVEN_NAME_PATTERNS, "letters")
+_QUERY_ROW = ("n", "by", "bm", "bd", "sm", "sd", *_GIVEN_NAME_PATTERNS, "letters")
 _KEY_ROW = (*_QUERY_ROW, "name_key")
+_TEXT_COLUMNS = frozenset({"name_key", *_GIVEN_NAME_PATTERNS})
 # Each row's typed given-name patterns, padded as in given_name_patterns(): unnest()
 # cannot give an array per row, and splitting one text for each index entry cost more
 # than the lookup.
 _ROW_GIVEN_NAMES = "(" + " AND ".join(f"p.first_name_keys LIKE :{name}" for name in _GIVEN_NAME_PATTERNS) + ")"
 
 
-def _from_rows(columns: tuple[str, ...]) -> str:
-    arrays = ", ".join(f"CAST(:{name} AS {_ROW_TYPES[name]}[])" for name in columns)
+def _unnest(columns: tuple[str, ...], prefix: str) -> str:
+    arrays = ", ".join(
+        f"CAST(:{prefix}{name} AS {'text' if name in _TEXT_COLUMNS else 'int'}[])" for name in columns
+    )
     return f"unnest({arrays}) AS q({', '.join(columns)})"
 
 
-def _row_lookups() -> tuple[tuple[tuple[str, ...], str], ...]:
-    """Return the (row columns, statement) of each lookup of a chunk on PostgreSQL."""
+def _chunk_statement() -> str:
+    """Return the one statement of a chunk's lookups on PostgreSQL (see above)."""
     keys = "k.name_key = :name_key AND k.import_id = :import_id"
-    by_keys = f"SELECT {PERSON_COLUMNS} FROM person_name_key k JOIN person p ON p.id = k.person_id WHERE {keys}"
     given_names = on_key_entries(_ROW_GIVEN_NAMES)
-    # The typed date and the two partial forms are rows of their own, each looked up
-    # in a LATERAL subquery that OFFSET 0 keeps from being merged into the join. With
-    # an IN list of the row's values, or with a plain join, the planner read the whole
-    # year of the key (about 300 entries for a frequent name) instead of three dates.
-    exact_or_partial = (
-        f"SELECT {PERSON_COLUMNS} FROM (VALUES (:bm, :bd), (0, 0), (:bm, 0)) AS v (m, d)"
-        f" CROSS JOIN LATERAL (SELECT k.person_id FROM person_name_key k WHERE {keys}"
-        " AND k.birth_month = v.m AND k.birth_day = v.d AND k.birth_year = :by"
-        f" AND ((v.m = :bm AND v.d = :bd) OR {given_names}) OFFSET 0) k"
-        " JOIN person p ON p.id = k.person_id"
+    # The digits of the day and month, which TYPO_DATES compares.
+    digits = TYPO_DATES.replace(":bd10", "(:bd / 10)").replace(":bd1", "(:bd % 10)")
+    digits = digits.replace(":bm10", "(:bm / 10)").replace(":bm1", "(:bm % 10)")
+    by_keys = "SELECT k.person_id FROM person_name_key k WHERE " + keys
+    # One index seek or range each: the typed date (ix_person_name_key_date), the
+    # register's partial dates of the year (ix_person_name_key_partial_date), a date
+    # typo in the year (ix_person_name_key_lookup), the years one digit away
+    # (ix_person_name_key_date). With one condition for the first two (an IN list of
+    # the row's values), the planner read the whole year of the key instead.
+    key_lookups = " UNION ALL ".join((
+        f"{by_keys} AND k.birth_month = :bm AND k.birth_day = :bd AND k.birth_year = :by",
+        f"{by_keys} AND {PARTIAL_DATES} AND {given_names}",
+        f"{by_keys} AND k.birth_year = :by AND k.first_name_letters = :letters AND {digits} AND {given_names}",
+        f"{by_keys} AND k.birth_month = :bm AND k.birth_day = :bd AND {ONE_YEAR_DIGIT}"
+        f" AND k.first_name_letters = :letters AND {given_names}",
+    ))
+    # The person row of each (query, person) kept, read by its id. OFFSET 0 keeps the
+    # subquery a nested loop over the few people kept: as a join, the planner could
+    # read the whole table in id order instead.
+    person = f"SELECT {PERSON_COLUMNS} FROM person p WHERE p.id = found.person_id OFFSET 0"
+    sql = (
+        f"SELECT found.n, p.* FROM ("
+        f"SELECT q.n, k.person_id FROM {_unnest(_KEY_ROW, 'key_')}"
+        f" CROSS JOIN LATERAL ({_read_from_row(key_lookups)}) k"
+        f" UNION SELECT q.n, d.id FROM {_unnest(_QUERY_ROW, '')}"
+        f" CROSS JOIN LATERAL ({_read_from_row(_date_lookup_ids(_ROW_GIVEN_NAMES))}) d"
+        f") found CROSS JOIN LATERAL ({person}) p"
     )
-    lookups = (
-        (_KEY_ROW, exact_or_partial),
-        (_KEY_ROW, f"{by_keys} AND k.birth_year = :by AND k.first_name_letters = :letters AND {TYPO_DATES} AND {given_names}"),
-        (_KEY_ROW, f"{by_keys} AND k.birth_month = :bm AND k.birth_day = :bd AND {ONE_YEAR_DIGIT}"
-                   f" AND k.first_name_letters = :letters AND {given_names}"),
-        (_QUERY_ROW, _date_lookup(_ROW_GIVEN_NAMES)),
-    )
-    statements = []
-    for columns, sql in lookups:
-        statement = f"SELECT q.n, found.* FROM {_from_rows(columns)} CROSS JOIN LATERAL ({_read_from_row(sql)}) found"
-        statements.append((columns, pyformat_sql(statement)))
-    return tuple(statements)
+    return pyformat_sql(sql)
 
 
-POSTGRESQL_CHUNK_LOOKUPS = _row_lookups()
-
-
-def _column_arrays(columns: tuple[str, ...], rows: list[tuple]) -> dict[str, str]:
-    """Return each column of ``rows`` as an array literal, named after ``columns``."""
-    values = list(zip(*rows)) or [()] * len(columns)
-    return {name: _array_literal(column) for name, column in zip(columns, values)}
+POSTGRESQL_CHUNK_STATEMENT = _chunk_statement()
 
 
 def fetch_postgresql_chunk_candidates(
@@ -543,30 +553,30 @@ def fetch_postgresql_chunk_candidates(
     """
     query_rows, key_rows = [], []
     for number, (keys, given_words, birth) in enumerate(lookups):
-        values = date_values(birth)
+        swapped = swapped_date(birth) or (birth.month, birth.day)
         # In the order of _QUERY_ROW.
         row = (
-            number, birth.year, *(values[name] for name in QUERY_VALUES),
+            number, birth.year, birth.month, birth.day, *swapped,
             *given_name_patterns(given_words), sum(len(word) for word in given_words),
         )
         query_rows.append(row)
         key_rows.extend((*row, key) for key in keys)
     # Each column goes as one array literal, sent as text, because psycopg adapts a
     # Python list item by item.
-    arrays = {
-        columns: {"import_id": import_id, **_column_arrays(columns, rows)}
-        for columns, rows in ((_QUERY_ROW, query_rows), (_KEY_ROW, key_rows))
-    }
+    parameters = {"import_id": import_id}
+    for prefix, columns, rows in (("", _QUERY_ROW, query_rows), ("key_", _KEY_ROW, key_rows)):
+        values = list(zip(*rows)) or [()] * len(columns)
+        parameters.update((prefix + name, _array_literal(column)) for name, column in zip(columns, values))
 
     people = [{} for _ in lookups]
-    cursors = []
-    with connection.pipeline():
-        for columns, statement in POSTGRESQL_CHUNK_LOOKUPS:
-            cursor = connection.cursor()
-            cursor.execute(statement, arrays[columns], prepare=True)
-            cursors.append(cursor)
-    for cursor in cursors:
+    cursor = connection.cursor()
+    try:
+        # The planner's cost for a chunk can pass jit_above_cost, and compiling the
+        # statement took longer than running it.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(POSTGRESQL_CHUNK_STATEMENT, parameters, prepare=True)
         for row in cursor.fetchall():
-            people[row[0]].setdefault(row[1], row[1:])
+            people[row[0]][row[1]] = row[1:]
+    finally:
         cursor.close()
     return [[CandidateRow(*row) for row in found.values()] for found in people]

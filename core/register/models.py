@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -128,6 +129,12 @@ class PersonNameKey(Base):
             "ix_person_name_key_date",
             "name_key", "import_id", "birth_month", "birth_day", "birth_year", "person_id", "first_name_keys",
             "first_name_letters",
+        ),
+        # The few entries with a partial birth date (day unknown), sought by key and year.
+        Index(
+            "ix_person_name_key_partial_date",
+            "name_key", "import_id", "birth_year", "birth_month", "person_id", "first_name_keys",
+            sqlite_where=text("birth_day = 0"), postgresql_where=text("birth_day = 0"),
         ),
     )
 

@@ -1,6 +1,6 @@
 """The chunk lookups of ``dn search --batch`` find the same people as a single search.
 
-The batch looks up a whole chunk at once: two statements on SQLite, a pipeline on
+The batch looks up a whole chunk at once: four statements on SQLite, one on
 PostgreSQL. A single search runs its own statements. Both must find the same
 candidates, and so give the same decisions, on every kind of labelled variation.
 """
