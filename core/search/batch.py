@@ -18,7 +18,9 @@ and rows are written with executemany on SQLite, COPY on PostgreSQL.
 """
 
 import collections
+import contextlib
 import datetime
+import gc
 import logging
 import multiprocessing
 from collections.abc import Iterable, Iterator
@@ -58,6 +60,10 @@ from core.settings import DepartementConfig
 log = logging.getLogger(__name__)
 
 OUTCOME_ERROR = "error"
+# Garbage-collector thresholds while a batch runs. A chunk creates hundreds of thousands
+# of short-lived objects, nearly none in reference cycles, and the default thresholds
+# ran a collection every 700 of them: a sixth of a worker's processor time.
+BATCH_GC_THRESHOLDS = (50_000, 20, 100)
 # Queries per chunk: each chunk costs a few statements to plan and a transaction, and
 # 1,000 ran 5 % faster than 500 on the 1,000,000-person bench.
 CHUNK_SIZE = 1000
@@ -362,7 +368,10 @@ class BatchSearcher(ChunkWriter):
 
     def run(self, rows: Iterable[dict]) -> Iterator[BatchResult]:
         """Yield one BatchResult per row (CSV dict), in order, committing every chunk."""
-        chunks = _chunked(rows, self.chunk_size)
+        with _fewer_collections():
+            yield from self._run(_chunked(rows, self.chunk_size))
+
+    def _run(self, chunks: Iterator[list[dict]]) -> Iterator[BatchResult]:
         if self.workers == 1:
             for chunk in chunks:
                 yield from self.search(chunk)
@@ -410,6 +419,9 @@ _worker_reader: ChunkReader | None = None
 def _start_worker(url: str, departement: DepartementConfig, writes: bool) -> None:
     """Open the worker's own engine and connection: nothing is shared with the parent."""
     global _worker_reader
+    # A forked worker inherits the parent's objects: kept out of collections for good.
+    gc.freeze()
+    gc.set_threshold(*BATCH_GC_THRESHOLDS)
     connection = make_engine({"sqlalchemy.url": url}).connect()
     _worker_reader = (ChunkWriter if writes else ChunkReader)(connection, departement)
 
@@ -419,6 +431,17 @@ def _read_in_worker(rows: list[dict], ids: list[int] | None) -> list[BatchResult
     if ids is None:
         return _worker_reader.read(rows)
     return _worker_reader.search(rows, ids)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Use BATCH_GC_THRESHOLDS until the batch ends, then the thresholds of before."""
+    before = gc.get_threshold()
+    gc.set_threshold(*BATCH_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
