@@ -6,6 +6,7 @@ them. The results must not depend on the number of workers.
 """
 
 import datetime
+import gc
 import os
 import pickle
 import re
@@ -131,3 +132,16 @@ def test_dead_worker_stops_batch(demo_ini, register, tmp_path, capsys, monkeypat
     assert status == 1
     assert "s'est arrêté brutalement" in capsys.readouterr().err
     assert not output.exists()
+
+
+def test_batch_restores_collector_thresholds(engine, departement):
+    people, rows = batch_rows(departement, count=10)
+    with engine.begin() as connection:
+        load_people(connection, people)
+    before = gc.get_threshold()
+    seen = []
+    with engine.connect() as connection:
+        for result in BatchSearcher(connection, departement, chunk_size=4).run(rows):
+            seen.append(gc.get_threshold())
+    assert seen[0] == batch.BATCH_GC_THRESHOLDS != before
+    assert gc.get_threshold() == before
