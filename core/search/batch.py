@@ -392,17 +392,24 @@ class BatchSearcher(ChunkWriter):
         ) as pool:
             # A few chunks ahead per worker keep them busy while memory stays bounded.
             pending = collections.deque()
-            for chunk in chunks:
-                ids = None
-                if workers_write:
-                    # Sequence values stay taken whatever the transaction becomes.
-                    ids = self.reserve_ids(len(chunk))
-                    self.connection.commit()
-                pending.append(pool.submit(_read_in_worker, chunk, ids))
-                if len(pending) > 2 * self.workers:
+            try:
+                for chunk in chunks:
+                    ids = None
+                    if workers_write:
+                        # Sequence values stay taken whatever the transaction becomes.
+                        ids = self.reserve_ids(len(chunk))
+                        self.connection.commit()
+                    pending.append(pool.submit(_read_in_worker, chunk, ids))
+                    if len(pending) > 2 * self.workers:
+                        yield from self._collect(pending.popleft().result())
+                while pending:
                     yield from self._collect(pending.popleft().result())
-            while pending:
-                yield from self._collect(pending.popleft().result())
+            finally:
+                # When the batch stops early (an error, the caller closing this
+                # generator), the chunks no worker has started are not searched, so
+                # that no search is recorded without its result reaching the caller.
+                for future in pending:
+                    future.cancel()
 
     def _collect(self, items: list[BatchResult | MatchedQuery]) -> list[BatchResult]:
         """Return a worker's results, writing here the chunks it only read."""

@@ -145,3 +145,20 @@ def test_batch_restores_collector_thresholds(engine, departement):
             seen.append(gc.get_threshold())
     assert seen[0] == batch.BATCH_GC_THRESHOLDS != before
     assert gc.get_threshold() == before
+
+
+def test_batch_closed_early_stops_searching(engine, departement):
+    people, rows = batch_rows(departement, count=60)
+    with engine.begin() as connection:
+        load_people(connection, people)
+    with engine.connect() as connection:
+        results = BatchSearcher(connection, departement, chunk_size=2, workers=2).run(rows)
+        next(results)
+        # The caller stops: no further chunk is handed out, and those no worker has
+        # started are dropped.
+        results.close()
+    with Session(engine) as session:
+        recorded = session.scalar(select(func.count()).select_from(Search))
+    # At most the chunks handed out before the first result (two per worker and one
+    # more, of two rows each), far fewer than the 60 rows.
+    assert 1 <= recorded <= 2 * (2 * 2 + 1) < len(rows)
