@@ -6,7 +6,8 @@ the person's given names, so that only the people kept are read from the table:
 - exact or partial date (``ix_person_name_key_date``): every key of the typed names
   with the typed date, whatever the given names, and with the register's partial
   dates of the typed year (month, or month and day, unknown: a register day is never
-  known without its month). A seek per key and date.
+  known without its month). A seek per key and date. The PostgreSQL batch finds the
+  partial dates with one seek per key of ``ix_person_name_key_partial_date`` instead.
 - date typo in the year (``ix_person_name_key_lookup``): every key of the typed names
   in the typed year among people whose given names have as many letters as the typed
   ones, one range per key. The entries kept have one digit of the day or month wrong,
@@ -481,13 +482,13 @@ def fetch_chunk_candidates(
 # per (query, surname key). Each row's lookups run in a LATERAL subquery with the
 # conditions of plan_lookup's statements, each parameter read from the row, and one
 # statement does the lookups of a whole chunk. It reads index entries only, keeps each
-# (query, person) once, and only then reads the people kept: the lookups find the same
-# person up to three times (the typed date is also in the typo range and in the date
-# lookup), and each read of a person row cost as much as an index seek.
+# (query, person) once, and only then reads the people kept. The lookups find the same
+# person up to three times, since the typed date is also in the typo range and in the
+# date lookup, and each read of a person row cost as much as an index seek.
 
-# The arrays of a chunk and the SQL type of their items. A key row repeats its query's
-# values: with a join of key rows to query rows, the planner expected five times as
-# many rows and read the whole person table.
+# The columns of a chunk's arrays. A key row repeats its query's values, because with a
+# join of key rows to query rows the planner expected five times as many rows and read
+# the whole person table.
 _GIVEN_NAME_PATTERNS = tuple(f"g{index}" for index in range(MAX_GIVEN_NAME_FILTERS))
 _QUERY_ROW = ("n", "by", "bm", "bd", "sm", "sd", *_GIVEN_NAME_PATTERNS, "letters")
 _KEY_ROW = (*_QUERY_ROW, "name_key")
@@ -526,7 +527,7 @@ def _chunk_statement() -> str:
         f" AND k.first_name_letters = :letters AND {given_names}",
     ))
     # The person row of each (query, person) kept, read by its id. OFFSET 0 keeps the
-    # subquery a nested loop over the few people kept: as a join, the planner could
+    # subquery a nested loop over the few people kept. As a join, the planner could
     # read the whole table in id order instead.
     person = f"SELECT {PERSON_COLUMNS} FROM person p WHERE p.id = found.person_id OFFSET 0"
     sql = (

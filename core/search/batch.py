@@ -265,7 +265,7 @@ class ChunkReader:
 
 
 class ChunkWriter(ChunkReader):
-    """Read chunks, then record their searches and candidates, one transaction per chunk."""
+    """A chunk reader that also records each chunk's searches and candidates, in one transaction per chunk."""
 
     def __init__(self, connection: Connection, departement: DepartementConfig):
         super().__init__(connection, departement)
@@ -376,6 +376,7 @@ class BatchSearcher(ChunkWriter):
             for chunk in chunks:
                 yield from self.search(chunk)
             return
+
         # Forked workers start at once, with the modules already imported. Where fork
         # is missing (macOS, Windows), spawned ones import them first.
         methods = multiprocessing.get_all_start_methods()
@@ -384,6 +385,7 @@ class BatchSearcher(ChunkWriter):
         # On PostgreSQL a worker writes what it reads: sending the rows back to this
         # process to write cost a fifth of the batch's processor time.
         workers_write = self._pyformat
+
         # A worker that dies (killed, out of memory) raises BrokenProcessPool here,
         # where multiprocessing.Pool would wait for its chunk forever.
         with ProcessPoolExecutor(
@@ -406,8 +408,8 @@ class BatchSearcher(ChunkWriter):
                     yield from self._collect(pending.popleft().result())
             finally:
                 # When the batch stops early (an error, the caller closing this
-                # generator), the chunks no worker has started are not searched, so
-                # that no search is recorded without its result reaching the caller.
+                # generator), chunks no worker has started are cancelled. Chunks
+                # already started still finish, and on PostgreSQL they are recorded.
                 for future in pending:
                     future.cancel()
 
@@ -426,7 +428,8 @@ _worker_reader: ChunkReader | None = None
 def _start_worker(url: str, departement: DepartementConfig, writes: bool) -> None:
     """Open the worker's own engine and connection: nothing is shared with the parent."""
     global _worker_reader
-    # A forked worker inherits the parent's objects: kept out of collections for good.
+    # A forked worker inherits the parent's objects, which freeze() keeps out of
+    # every collection.
     gc.freeze()
     gc.set_threshold(*BATCH_GC_THRESHOLDS)
     connection = make_engine({"sqlalchemy.url": url}).connect()

@@ -1,8 +1,8 @@
 """``dn search --batch`` with worker processes: the same outcomes, recorded the same way.
 
-Workers read and match chunks on their own connections; on PostgreSQL they write them
-too, with ids reserved in the order of the file, and on SQLite this process writes
-them. The results must not depend on the number of workers.
+Workers read and match chunks on their own connections. On PostgreSQL they write them
+too, with ids reserved in the order of the file. On SQLite this process writes them.
+The results must not depend on the number of workers.
 """
 
 import datetime
@@ -154,7 +154,7 @@ def test_batch_closed_early_stops_searching(engine, departement):
     with engine.connect() as connection:
         results = BatchSearcher(connection, departement, chunk_size=2, workers=2).run(rows)
         next(results)
-        # The caller stops: no further chunk is handed out, and those no worker has
+        # The caller stops. No further chunk is handed out, and those no worker has
         # started are dropped.
         results.close()
     with Session(engine) as session:
