@@ -23,6 +23,12 @@ ROLE_AGENT = "agent"
 ROLE_ADMIN = "admin"
 ROLES = (ROLE_NOTARY, ROLE_AGENT, ROLE_ADMIN)
 STAFF_ROLES = (ROLE_AGENT, ROLE_ADMIN)
+# The one account that command-line searches (`dn search`, `dn search --batch`) are
+# recorded under. It is inactive and has no password, so no one signs in with it, and
+# the back office neither lists nor edits it.
+ROLE_SYSTEM = "system"
+SYSTEM_LOGIN = "system"
+SYSTEM_NAME = "Compte système (recherches en ligne de commande)"
 
 TOKEN_PASSWORD_RESET = "password_reset"
 TOKEN_INVITATION = "invitation"
@@ -43,7 +49,7 @@ class Account(Base):
 
     __tablename__ = "account"
     __table_args__ = (
-        CheckConstraint("role IN ('notary', 'agent', 'admin')", name="role"),
+        CheckConstraint("role IN ('notary', 'agent', 'admin', 'system')", name="role"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from core.accounts import throttle
-from core.accounts.models import Account, utcnow
+from core.accounts.models import ROLE_SYSTEM, SYSTEM_LOGIN, SYSTEM_NAME, Account, utcnow
 from core.accounts.passwords import hash_password, needs_rehash, verify_password
 
 log = logging.getLogger(__name__)
@@ -136,3 +136,22 @@ def create_account(
     dbsession.flush()
     log.info("account_created account_id=%s role=%s", account.id, role)
     return account
+
+
+def system_account_id(connection) -> int:
+    """Return the id of the system account that command-line searches are recorded under.
+
+    Migration 0009 creates it. A database built from the models alone (an in-memory
+    one, for instance) gets it here. ``connection`` is a SQLAlchemy Connection or
+    Session, and the caller commits.
+    """
+    query = select(Account.id).where(Account.login == SYSTEM_LOGIN, Account.role == ROLE_SYSTEM)
+    account_id = connection.execute(query).scalar()
+    if account_id is None:
+        connection.execute(Account.__table__.insert().values(
+            role=ROLE_SYSTEM, login=SYSTEM_LOGIN, name=SYSTEM_NAME, address="", email="", is_active=False,
+            failed_attempts=0, totp_required=False, session_version=1, created_at=utcnow(),
+        ))
+        account_id = connection.execute(query).scalar()
+        log.info("account_created account_id=%s role=%s", account_id, ROLE_SYSTEM)
+    return account_id

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select, update
 
-from core.accounts.models import Account
+from core.accounts.models import ROLE_SYSTEM, Account
 from core.audit import record_event, utcnow
 from core.backoffice.models import CaseDecision, CaseNote
 from core.letters.service import create_letter, mail_letter
@@ -130,6 +130,9 @@ def decide_case(
     dbsession.flush()
 
     office = dbsession.get(Account, search.account_id) if search.account_id else None
+    if office is not None and office.role == ROLE_SYSTEM:
+        # A command-line search has no office to address the letter to or mail it to.
+        office = None
     letter = create_letter(dbsession, departement, search, office)
     if office is not None and office.email:
         mail_letter(dbsession, departement, letter, search, office)

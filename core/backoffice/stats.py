@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import extract, func, select
 
-from core.accounts.models import Account
+from core.accounts.models import ROLE_NOTARY, Account
 from core.audit.models import AuditEvent
 from core.i18n import _
 from core.backoffice.models import CaseDecision
@@ -97,14 +97,18 @@ def searches_by_month(dbsession, period: Period) -> Table:
 def searches_by_office(dbsession, period: Period) -> Table:
     """Count searches per notary office and outcome, busiest office first."""
     query = (
-        select(Search.account_id, Account.login, Account.name, Search.outcome, func.count())
+        select(Search.account_id, Account.role, Account.login, Account.name, Search.outcome, func.count())
         .outerjoin(Account, Account.id == Search.account_id)
         .where(_in_period(Search.created_at, period))
-        .group_by(Search.account_id, Account.login, Account.name, Search.outcome)
+        .group_by(Search.account_id, Account.role, Account.login, Account.name, Search.outcome)
     )
     offices: dict = {}
-    for account_id, login, name, outcome, total in dbsession.execute(query):
-        key = (login or "—", name or _("Sans compte (ligne de commande)"))
+    for account_id, role, login, name, outcome, total in dbsession.execute(query):
+        # Only a notary office's login is a CRPCEN code. Since migration 0009 gave the
+        # command-line searches to the system account, only a caller passing no
+        # account records a search without one.
+        crpcen = login if role == ROLE_NOTARY else "—"
+        key = (crpcen, name or _("Sans compte (ligne de commande)"))
         offices.setdefault(key, dict.fromkeys(OUTCOMES, 0))[outcome] += total
 
     rows = [

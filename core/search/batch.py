@@ -1,7 +1,7 @@
 """Searching many queries at once (``dn search --batch``), fast enough for whole files.
 
 Each query is matched like a single search and recorded the same way, channel 'batch'
-and no account (the command line has no signed-in user).
+under the system account (the command line has no signed-in user).
 
 Queries go by chunks. Reading a chunk (parse, look up, decide, read the aids) runs in
 one read transaction on the active register generation; writing it (the searches and
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
+from core.accounts.service import system_account_id
 from core.db import make_engine
 from core.matching.candidates import (
     CandidateRow,
@@ -144,6 +145,8 @@ class ChunkReader:
         # Fail early when no register was imported; each chunk reads the id again.
         self.import_id = self._read_import_id()
         connection.rollback()
+        self.account_id = system_account_id(connection)
+        connection.commit()
 
     def _read_import_id(self) -> int:
         # Read in the chunk's own transaction: an import may have switched generations
@@ -170,7 +173,7 @@ class ChunkReader:
         created_at = utcnow()
         categories = self.departement.aid_categories
         return [
-            _matched(item, aids, categories, created_at, self.import_id, dates_as_text=not self._pyformat)
+            _matched(item, aids, categories, created_at, self.import_id, self.account_id, dates_as_text=not self._pyformat)
             if isinstance(item, _Pending) else item
             for item in results
         ]
@@ -474,14 +477,16 @@ def _normalized(query: SearchQuery) -> NormalizedQuery:
     return NormalizedQuery.from_fields(query.usage_name, query.birth_name, query.first_names, query.birth_date)
 
 
-def _matched(entry: _Pending, aids: dict, categories, created_at, import_id: int, *, dates_as_text: bool) -> MatchedQuery:
+def _matched(
+    entry: _Pending, aids: dict, categories, created_at, import_id: int, account_id: int, *, dates_as_text: bool
+) -> MatchedQuery:
     """Return what the writer needs of a decided query. SQLite stores dates as ISO text."""
     query, result = entry.query, entry.result
     outcome = outcome_of(result, aids, categories, query.death_date)
     matched = result.matched
     # SEARCH_COLUMNS after id, reference and created_at.
     search_values = (
-        None, outcomes.CHANNEL_BATCH, entry.query_id[:100] or None,
+        account_id, outcomes.CHANNEL_BATCH, entry.query_id[:100] or None,
         query.usage_name, query.birth_name, query.first_names, query.birth_date_display,
         query.death_date.isoformat() if dates_as_text and query.death_date else query.death_date, query.death_place,
         outcome, outcomes.status_for(outcome), matched.person.id if matched else None, import_id,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.accounts.service import system_account_id
 from core.scripting import open_environment
 from core.search import outcomes
 from core.search.batch import OUTCOME_ERROR, BatchSearcher
@@ -32,15 +33,15 @@ RESULT_COLUMNS = ("query_id", "outcome", "reference", "person_ref", "reason")
 
 SEARCH_DESCRIPTION = """\
 Search the register for a deceased person and record the search, as a notary's search
-from the web pages would be (channel 'cli', no account). Prints the outcome, the
-search reference and the candidates considered.
+from the web pages would be (channel 'cli', under the system account). Prints the
+outcome, the search reference and the candidates considered.
 
 With --batch, read QUERIES.csv (header: query_id,last_name,birth_name,first_names,
 birth_date,death_date; empty cells allowed for birth_name and death_date) and write
 one row per query to RESULTS.csv (query_id,outcome,reference,person_ref,reason). A
 malformed row gets the outcome 'error' and its reason, and the batch goes on. Batch
-searches are recorded with channel 'batch' and no account. --workers sets how many
-processes match queries in parallel; results keep the order of QUERIES.csv.
+searches are recorded with channel 'batch' under the system account. --workers sets
+how many processes match queries in parallel; results keep the order of QUERIES.csv.
 
 Dates: YYYY-MM-DD, DD/MM/YYYY, or partial (00/00/1931, 1931).
 """
@@ -148,7 +149,8 @@ def _run_single(env, args) -> int:
         return EXIT_USAGE
 
     with env.session_factory() as dbsession:
-        search = run_search(dbsession, env.departement, query, account_id=None, channel=outcomes.CHANNEL_CLI)
+        account_id = system_account_id(dbsession)
+        search = run_search(dbsession, env.departement, query, account_id=account_id, channel=outcomes.CHANNEL_CLI)
         dbsession.commit()
         print(json.dumps(search_as_dict(search), ensure_ascii=False, indent=2) if args.json else format_search(search))
     return EXIT_OK

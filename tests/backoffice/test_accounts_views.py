@@ -4,7 +4,8 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from core.accounts.models import Account
+from core.accounts.models import SYSTEM_NAME, Account
+from core.accounts.service import system_account_id
 from core.audit.models import AuditEvent
 from core.mail.models import OutgoingMail
 from tests.web.fixtures import *  # noqa: F401,F403
@@ -158,6 +159,14 @@ def test_account_list_filters(admin_app, notary, other_notary, agent):
 
 def test_unknown_account_is_404(admin_app):
     admin_app.get("/bureau/comptes/999999", status=404)
+
+
+def test_system_account_not_managed(admin_app, dbsession):
+    system_id = system_account_id(dbsession)
+    dbsession.commit()
+
+    assert SYSTEM_NAME not in admin_app.get("/bureau/comptes").text
+    admin_app.get(f"/bureau/comptes/{system_id}", status=404)
 
 
 def test_totp_reset_by_admin(admin_app, session_factory, dbsession):

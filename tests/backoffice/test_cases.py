@@ -8,10 +8,12 @@ import webtest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from core.accounts.service import system_account_id
 from core.audit.models import AuditEvent
 from core.backoffice import cases
 from core.backoffice.models import CaseDecision, CaseNote
 from core.letters.models import Letter
+from core.mail.models import OutgoingMail
 from core.search.models import Search
 from core.search.outcomes import OUTCOME_WORDINGS
 from core.settings import load_departement
@@ -160,6 +162,28 @@ def test_decision_none_gives_unknown(staff_app, doubtful, session_factory):
         decision = dbsession.scalars(select(CaseDecision)).one()
         assert decision.none_matches is True
         assert decision.chosen_person_ref is None
+
+
+def test_command_line_case_letter_has_no_office(staff_app, doubtful, session_factory):
+    with session_factory() as dbsession:
+        search = dbsession.scalars(select(Search)).one()
+        search.account_id = system_account_id(dbsession)
+        search.channel = "batch"
+        mails_before = len(dbsession.scalars(select(OutgoingMail)).all())
+        dbsession.commit()
+    page = staff_app.get(f"/bureau/cas/{doubtful}")
+    # The system account has no CRPCEN to show.
+    assert "(system)" not in page.text
+    form = next(form for form in page.forms.values() if "choice" in form.fields)
+    form["choice"] = "aucun"
+
+    form.submit(status=303)
+
+    with session_factory() as dbsession:
+        letter = dbsession.scalars(select(Letter).order_by(Letter.id.desc())).first()
+        assert letter.outcome == "unknown"
+        assert "Compte système" not in pdf_text(letter.pdf)
+        assert len(dbsession.scalars(select(OutgoingMail)).all()) == mails_before
 
 
 def test_decision_choosing_pch_person(staff_app, doubtful, session_factory):

@@ -2,7 +2,8 @@
 
 from datetime import date, datetime
 
-from core.accounts.models import ROLE_NOTARY
+from core.accounts.models import ROLE_NOTARY, SYSTEM_NAME, Account
+from core.accounts.service import system_account_id
 from core.audit import record_event
 from core.backoffice.models import CaseDecision
 from core.backoffice.stats import (
@@ -56,6 +57,16 @@ def test_searches_by_office_busiest_first(dbsession, make_search, new_account):
     assert table.rows[0] == ["69002", "Étude B", 0, 0, 2, 0, 2]
     assert ["69001", "Étude A", 1, 0, 0, 0, 1] in table.rows
     assert ["—", "Sans compte (ligne de commande)", 1, 0, 0, 0, 1] in table.rows
+
+
+def test_searches_by_office_system_account(dbsession, make_search):
+    system = dbsession.get(Account, system_account_id(dbsession))
+    make_search(created_at=datetime(2026, 2, 1), outcome="unknown", status="answered", account=system)
+
+    table = searches_by_office(dbsession, PERIOD)
+
+    # The system account's login is no CRPCEN code.
+    assert table.rows == [["—", SYSTEM_NAME, 1, 0, 0, 0, 1]]
 
 
 def test_doubtful_cases_share_and_waits(dbsession, make_search):

@@ -3,6 +3,8 @@ import json
 
 from sqlalchemy import select
 
+from core.accounts.models import ROLE_SYSTEM, Account
+from core.accounts.service import authenticate, system_account_id
 from core.cli import main
 from core.search.models import Search
 
@@ -16,6 +18,36 @@ def test_single_search_prints_outcome(demo_ini, register, capsys):
     assert "recoverable_aid (connu : bénéficiaire d'une aide sociale récupérable)" in output
     assert "Référence : DN-" in output
     assert "R1 : correspond" in output
+
+
+def system_account(engine) -> Account:
+    with engine.connect() as connection:
+        return connection.execute(select(Account).where(Account.role == ROLE_SYSTEM)).one()
+
+
+def test_single_search_recorded_under_system_account(demo_ini, register, engine, capsys):
+    status = main(["search", str(demo_ini), "--last-name", "Martin", "--first-names", "Louise", "--birth-date", "1931-05-17"])
+    assert status == 0
+    with engine.connect() as connection:
+        recorded = connection.execute(select(Search.channel, Search.account_id)).all()
+    assert recorded == [("cli", system_account(engine).id)]
+
+
+def test_system_account_is_inert(engine):
+    with engine.begin() as connection:
+        created = system_account_id(connection)
+    with engine.begin() as connection:
+        assert system_account_id(connection) == created
+    account = system_account(engine)
+    assert account.login == "system"
+    assert not account.is_active
+    assert account.password_hash is None
+
+
+def test_system_account_cannot_sign_in(dbsession):
+    system_account_id(dbsession)
+    result = authenticate(dbsession, "system", "any password", "127.0.0.1")
+    assert not result.ok
 
 
 def test_single_search_json(demo_ini, register, capsys):
@@ -89,7 +121,7 @@ def test_batch_writes_one_row_per_query(demo_ini, register, engine, tmp_path):
     with engine.connect() as connection:
         recorded = connection.execute(select(Search.reference, Search.channel, Search.account_id)).all()
     assert sorted(reference for reference, _, _ in recorded) == sorted(rows[q]["reference"] for q in "ace")
-    assert {(channel, account) for _, channel, account in recorded} == {("batch", None)}
+    assert {(channel, account) for _, channel, account in recorded} == {("batch", system_account(engine).id)}
 
 
 def test_batch_semicolons_and_bom(demo_ini, register, tmp_path):

@@ -33,7 +33,8 @@ EDITABLE_FIELDS = ("role", "login", "name", "address", "email", "totp_required")
 
 def get_account(request) -> Account:
     account = request.dbsession.get(Account, int(request.matchdict["id"]))
-    if account is None:
+    # The system account of command-line searches is not managed here.
+    if account is None or account.role not in ROLES:
         raise HTTPNotFound()
     return account
 
@@ -52,7 +53,7 @@ def account_list(request):
     role = request.GET.get("role", "")
     state = request.GET.get("etat", "")
     text = request.GET.get("q", "").strip()[:100]
-    query = select(Account)
+    query = select(Account).where(Account.role.in_(ROLES))
     if role in ROLES:
         query = query.where(Account.role == role)
     if state in ("actif", "inactif"):
