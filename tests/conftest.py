@@ -7,6 +7,7 @@ when no server answers, except under CI where that is a failure.
 """
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def _empty_all_tables(engine) -> None:
 def demo_ini(tmp_path, database_url) -> Path:
     """An .ini file like config/demo.ini, pointing at the test database."""
     source = (REPO_ROOT / "config" / "demo.ini").read_text(encoding="utf-8")
-    source = source.replace("sqlalchemy.url = sqlite:///%(here)s/../var/demo.sqlite", f"sqlalchemy.url = {database_url}")
+    source = re.sub(r"(?m)^sqlalchemy\.url = .*$", lambda _: f"sqlalchemy.url = {database_url}", source)
     source = source.replace("%(here)s/departements/demo.toml", str(REPO_ROOT / "config" / "departements" / "demo.toml"))
     path = tmp_path / "test.ini"
     path.write_text(source, encoding="utf-8")

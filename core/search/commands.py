@@ -206,14 +206,21 @@ def format_search(search) -> str:
 
 
 def _run_batch(env, queries_path: Path, output_path: Path, workers: int) -> int:
-    try:
-        stream = queries_path.open(encoding="utf-8-sig", newline="")
-    except OSError as error:
-        print(f"Erreur : impossible de lire {queries_path} ({error.strerror}).", file=sys.stderr)
+    # The output path and the file's encoding are checked before the first search, so
+    # that a batch refused for either records nothing.
+    problem = _output_problem(output_path) or _encoding_problem(queries_path)
+    if problem:
+        print(f"Erreur : {problem}", file=sys.stderr)
         return EXIT_USAGE
-    with stream:
+    with queries_path.open(encoding="utf-8-sig", newline="") as stream:
         reader = csv.DictReader(stream, delimiter=_delimiter(stream))
-        missing = [column for column in BATCH_COLUMNS if column not in (reader.fieldnames or ())]
+        if not reader.fieldnames:
+            print(
+                f"Erreur : {queries_path} est vide. Sa première ligne doit être l'en-tête : {','.join(BATCH_COLUMNS)}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        missing = [column for column in BATCH_COLUMNS if column not in reader.fieldnames]
         if missing:
             print(
                 f"Erreur : colonnes manquantes dans {queries_path} : {', '.join(missing)}. "
@@ -222,6 +229,40 @@ def _run_batch(env, queries_path: Path, output_path: Path, workers: int) -> int:
             )
             return EXIT_USAGE
         return _write_results(env, reader, output_path, workers)
+
+
+def _output_problem(output_path: Path) -> str | None:
+    """Return why the results cannot be written to ``output_path``, in French, or None."""
+    if output_path.is_dir():
+        return f"{output_path} est un dossier : indiquez le chemin d'un fichier de résultats (--output)."
+    folder = output_path.parent
+    if not folder.is_dir():
+        return f"le dossier {folder} n'existe pas : créez-le ou indiquez un autre chemin pour --output."
+    if not os.access(folder, os.W_OK):
+        return f"impossible d'écrire dans le dossier {folder} : indiquez un autre chemin pour --output."
+    return None
+
+
+def _encoding_problem(queries_path: Path) -> str | None:
+    """Return why ``queries_path`` cannot be read as UTF-8 text, in French, or None.
+
+    The file is read once here, because a decoding error in the middle of the batch
+    would stop it after some searches were already recorded.
+    """
+    try:
+        with queries_path.open("rb") as stream:
+            # Line by line, so that the message names the line to correct.
+            for line_number, line in enumerate(stream, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return (
+                        f"{queries_path} n'est pas encodé en UTF-8 (caractère illisible à la ligne {line_number}). "
+                        "Enregistrez-le au format « CSV UTF-8 » depuis le tableur, puis relancez."
+                    )
+    except OSError as error:
+        return f"impossible de lire {queries_path} ({error.strerror})."
+    return None
 
 
 def _delimiter(stream) -> str:
@@ -271,9 +312,13 @@ def _number(value: int) -> str:
 
 def _rows(reader: csv.DictReader):
     for row in reader:
-        # A line with more cells than the header puts the surplus under the key None.
+        # A line with more cells than the header puts the surplus under the key None,
+        # and one with fewer gives the missing columns the value None.
         if None in row:
             row = dict(row)
             extra = row.pop(None)
             row["_error"] = f"{len(extra)} cellule(s) en trop"
+        elif None in row.values():
+            missing = sum(value is None for value in row.values())
+            row = {**row, "_error": f"{missing} cellule(s) manquante(s)"}
         yield row

@@ -1,6 +1,7 @@
 import csv
 import json
 
+import pytest
 from sqlalchemy import select
 
 from core.accounts.models import ROLE_SYSTEM, Account
@@ -131,3 +132,61 @@ def test_batch_semicolons_and_bom(demo_ini, register, tmp_path):
     assert main(["search", str(demo_ini), "--batch", str(queries), "--output", str(output)]) == 0
     rows = list(csv.DictReader(output.open(encoding="utf-8")))
     assert rows[0]["outcome"] == "recoverable_aid"
+
+
+def recorded_count(engine) -> int:
+    with engine.connect() as connection:
+        return len(connection.execute(select(Search.id)).all())
+
+
+@pytest.mark.parametrize("target, words", [
+    ("missing/sub/r.csv", "n'existe pas"),
+    (".", "est un dossier"),
+])
+def test_batch_bad_output_records_nothing(demo_ini, register, engine, tmp_path, capsys, target, words):
+    queries = tmp_path / "q.csv"
+    queries.write_text(HEADER + "a,Martin,,Louise,17/05/1931,\n", encoding="utf-8")
+
+    status = main(["search", str(demo_ini), "--batch", str(queries), "--output", str(tmp_path / target)])
+
+    assert status == 2
+    assert words in capsys.readouterr().err
+    assert recorded_count(engine) == 0
+
+
+def test_batch_latin1_file_records_nothing(demo_ini, register, engine, tmp_path, capsys):
+    queries = tmp_path / "q.csv"
+    rows = "a,Martin,,Louise,17/05/1931,\nb,Lefèvre,,Hélène,02/03/1940,\n"
+    queries.write_bytes((HEADER + rows).encode("latin-1"))
+
+    status = main(["search", str(demo_ini), "--batch", str(queries), "--output", str(tmp_path / "r.csv")])
+
+    error = capsys.readouterr().err
+    assert status == 2
+    assert "n'est pas encodé en UTF-8" in error
+    assert "ligne 3" in error
+    assert recorded_count(engine) == 0
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_batch_empty_file(demo_ini, register, tmp_path, capsys):
+    queries = tmp_path / "q.csv"
+    queries.write_text("", encoding="utf-8")
+
+    status = main(["search", str(demo_ini), "--batch", str(queries), "--output", str(tmp_path / "r.csv")])
+
+    assert status == 2
+    assert "est vide" in capsys.readouterr().err
+
+
+def test_batch_row_with_missing_cells(demo_ini, register, tmp_path):
+    queries = tmp_path / "q.csv"
+    queries.write_text(HEADER + "a,Martin,,Louise,17/05/1931\nb,Martin,Louise\n", encoding="utf-8")
+    output = tmp_path / "r.csv"
+
+    assert main(["search", str(demo_ini), "--batch", str(queries), "--output", str(output)]) == 0
+
+    rows = {row["query_id"]: row for row in csv.DictReader(output.open(encoding="utf-8"))}
+    assert rows["a"]["outcome"] == "error"
+    assert "1 cellule(s) manquante(s)" in rows["a"]["reason"]
+    assert "3 cellule(s) manquante(s)" in rows["b"]["reason"]
