@@ -1,6 +1,7 @@
 """Doubtful cases: queue, case page, decision with letter and e-mail, concurrency, notes."""
 
 import io
+import re
 import threading
 
 import pytest
@@ -162,6 +163,14 @@ def test_decision_none_gives_unknown(staff_app, doubtful, session_factory):
         decision = dbsession.scalars(select(CaseDecision)).one()
         assert decision.none_matches is True
         assert decision.chosen_person_ref is None
+
+
+def test_case_page_aid_dates_french(staff_app, doubtful):
+    text = " ".join(staff_app.get(f"/bureau/cas/{doubtful}").html.get_text().split())
+
+    assert re.search(r"(du|depuis le) \d{2}/\d{2}/\d{4}", text)
+    assert not re.search(r"(du|depuis le) \d{4}-\d{2}-\d{2}", text)
+    assert " au en cours" not in text
 
 
 def test_command_line_case_letter_has_no_office(staff_app, doubtful, session_factory):

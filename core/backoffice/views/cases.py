@@ -50,6 +50,14 @@ def get_case(request) -> Search:
     return search
 
 
+def _french_date(value: str | None) -> str | None:
+    """Return an ISO date of a snapshot (2010-09-29) as French readers write it (29/09/2010)."""
+    if not value:
+        return None
+    year, month, day = value.split("-")
+    return f"{day}/{month}/{year}"
+
+
 def candidate_view(search: Search, candidate) -> dict:
     """Return what the case page shows of one candidate, with the differences marked."""
     person = candidate.snapshot
@@ -68,7 +76,10 @@ def candidate_view(search: Search, candidate) -> dict:
         "first_names": mark_words(person.get("first_names"), search.first_names),
         "birth_date": mark_date(person.get("birth_date"), search.birth_date),
         "sex": person.get("sex"),
-        "aids": person.get("aids", []),
+        "aids": [
+            {**aid, "start": _french_date(aid.get("start")), "end": _french_date(aid.get("end"))}
+            for aid in person.get("aids", [])
+        ],
         "outcome": candidate.person_outcome,
         "person_ref": candidate.person_ref,
     }
