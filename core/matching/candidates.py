@@ -84,8 +84,8 @@ PARTIAL_DATES = "k.birth_year = :by AND k.birth_day = 0 AND k.birth_month IN (:b
 # A typo in a complete date of the typed year: a digit of the day or month wrong (the
 # other digit and the other part the same), or day and month swapped.
 TYPO_DATES = (
-    "((k.birth_month = :bm AND (k.birth_day / 10 = :bd10 OR k.birth_day % 10 = :bd1))"
-    " OR (k.birth_day = :bd AND (k.birth_month / 10 = :bm10 OR k.birth_month % 10 = :bm1))"
+    "((k.birth_month = :bm AND (k.birth_day / 10 = :bd / 10 OR k.birth_day % 10 = :bd % 10))"
+    " OR (k.birth_day = :bd AND (k.birth_month / 10 = :bm / 10 OR k.birth_month % 10 = :bm % 10))"
     " OR (k.birth_month = :sm AND k.birth_day = :sd))"
 )
 
@@ -99,7 +99,6 @@ def date_values(birth: PartialDate) -> dict[str, int]:
     swapped = swapped_date(birth) or (birth.month, birth.day)
     return {
         "by": birth.year, "bm": birth.month, "bd": birth.day, "sm": swapped[0], "sd": swapped[1],
-        "bm10": birth.month // 10, "bm1": birth.month % 10, "bd10": birth.day // 10, "bd1": birth.day % 10,
     }
 
 
@@ -353,14 +352,14 @@ def _partial_date_lookup(parameters: dict, key_condition: str, any_given_name: s
 CHUNK_TABLES = {
     "chunk_query": (
         "query_no INTEGER PRIMARY KEY, g0 TEXT, g1 TEXT, g2 TEXT, g3 TEXT, letters INTEGER,"
-        " bm INTEGER, bd INTEGER, sm INTEGER, sd INTEGER, bm10 INTEGER, bm1 INTEGER, bd10 INTEGER, bd1 INTEGER"
+        " bm INTEGER, bd INTEGER, sm INTEGER, sd INTEGER"
     ),
     "chunk_key_probe": "name_key TEXT, y INTEGER, query_no INTEGER, PRIMARY KEY (name_key, y, query_no)",
     "chunk_date_probe": (
         "y INTEGER, m INTEGER, d INTEGER, letters INTEGER, query_no INTEGER, PRIMARY KEY (y, m, d, letters, query_no)"
     ),
 }
-QUERY_VALUES = ("bm", "bd", "sm", "sd", "bm10", "bm1", "bd10", "bd1")
+QUERY_VALUES = ("bm", "bd", "sm", "sd")
 
 _CHUNK_GIVEN_NAMES = "(" + " AND ".join(f"p.first_name_keys LIKE q.g{index}" for index in range(MAX_GIVEN_NAME_FILTERS)) + ")"
 # The same, on the key index entry k.
@@ -510,9 +509,6 @@ def _chunk_statement() -> str:
     """Return the one statement of a chunk's lookups on PostgreSQL (see above)."""
     keys = "k.name_key = :name_key AND k.import_id = :import_id"
     given_names = on_key_entries(_ROW_GIVEN_NAMES)
-    # The digits of the day and month, which TYPO_DATES compares.
-    digits = TYPO_DATES.replace(":bd10", "(:bd / 10)").replace(":bd1", "(:bd % 10)")
-    digits = digits.replace(":bm10", "(:bm / 10)").replace(":bm1", "(:bm % 10)")
     by_keys = "SELECT k.person_id FROM person_name_key k WHERE " + keys
     # One index seek or range each: the typed date (ix_person_name_key_date), the
     # register's partial dates of the year (ix_person_name_key_partial_date), a date
@@ -522,7 +518,7 @@ def _chunk_statement() -> str:
     key_lookups = " UNION ALL ".join((
         f"{by_keys} AND k.birth_month = :bm AND k.birth_day = :bd AND k.birth_year = :by",
         f"{by_keys} AND {PARTIAL_DATES} AND {given_names}",
-        f"{by_keys} AND k.birth_year = :by AND k.first_name_letters = :letters AND {digits} AND {given_names}",
+        f"{by_keys} AND k.birth_year = :by AND k.first_name_letters = :letters AND {TYPO_DATES} AND {given_names}",
         f"{by_keys} AND k.birth_month = :bm AND k.birth_day = :bd AND {ONE_YEAR_DIGIT}"
         f" AND k.first_name_letters = :letters AND {given_names}",
     ))

@@ -13,6 +13,7 @@ from core.backoffice.differences import mark_date, mark_words
 from core.backoffice.views import flash
 from core.i18n import _
 from core.letters.render import LetterRenderingError
+from core.matching.dates import format_date
 from core.search.models import Search
 from core.search.outcomes import OUTCOME_WORDINGS, STATUS_PENDING_REVIEW
 from core.security import PERMISSION_STAFF
@@ -54,8 +55,7 @@ def _french_date(value: str | None) -> str | None:
     """Return an ISO date of a snapshot (2010-09-29) as French readers write it (29/09/2010)."""
     if not value:
         return None
-    year, month, day = value.split("-")
-    return f"{day}/{month}/{year}"
+    return format_date(*map(int, value.split("-")))
 
 
 def candidate_view(search: Search, candidate) -> dict:
