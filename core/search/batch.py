@@ -13,8 +13,9 @@ time, this process writes the chunks the workers read, in the order of the file.
 
 To keep the rate high, lookups go through the raw driver cursor, and a few statements
 look up a whole chunk: four on SQLite, one on PostgreSQL (a query with a partial date
-or no given name is looked up on its own). The aids of all identified people of a chunk are read in one statement,
-and rows are written with executemany on SQLite, COPY on PostgreSQL.
+or no given name is looked up on its own). The aids of all identified people of a
+chunk are read in one statement, and rows are written with executemany on SQLite, COPY
+on PostgreSQL.
 """
 
 import collections
@@ -62,8 +63,8 @@ log = logging.getLogger(__name__)
 
 OUTCOME_ERROR = "error"
 # Garbage-collector thresholds while a batch runs. A chunk creates hundreds of thousands
-# of short-lived objects, nearly none in reference cycles, and the default thresholds
-# ran a collection every 700 of them: a sixth of a worker's processor time.
+# of short-lived objects, nearly none in reference cycles. CPython's default thresholds
+# ran a collection every 700 new objects, which took a sixth of a worker's time.
 BATCH_GC_THRESHOLDS = (50_000, 20, 100)
 # Queries per chunk: each chunk costs a few statements to plan and a transaction, and
 # 1,000 ran 5 % faster than 500 on the 1,000,000-person bench.
@@ -282,7 +283,7 @@ class ChunkWriter(ChunkReader):
         self._created_at = (lambda value: (to_database(value),)) if to_database else (lambda value: (value,))
 
     def search(self, rows: list[dict], ids: list[int] | None = None) -> list[BatchResult]:
-        """Read, decide and record a chunk of CSV rows; return each row's result.
+        """Read, decide and record a chunk of CSV rows, and return each row's result.
 
         ``ids``, reserved with reserve_ids(len(rows)), are the search ids to use in the
         order of the rows; without them the ids are reserved here.
@@ -298,7 +299,7 @@ class ChunkWriter(ChunkReader):
             # The ids below follow the largest one: hold the write lock from here.
             begin_sqlite_transaction(self.connection)
         elif not self.connection.in_transaction():
-            # The rows go through the driver: without this, commit() below would
+            # The rows go through the driver, so without this commit() below would
             # find no transaction to commit.
             self.connection.begin()
         if ids is None:
@@ -385,8 +386,8 @@ class BatchSearcher(ChunkWriter):
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         url = self.connection.engine.url.render_as_string(hide_password=False)
-        # On PostgreSQL a worker writes what it reads: sending the rows back to this
-        # process to write cost a fifth of the batch's processor time.
+        # On PostgreSQL a worker writes what it reads, because sending the rows back to
+        # this process to write cost a fifth of the batch's processor time.
         workers_write = self._pyformat
 
         # A worker that dies (killed, out of memory) raises BrokenProcessPool here,
@@ -440,7 +441,7 @@ def _start_worker(url: str, departement: DepartementConfig, writes: bool) -> Non
 
 
 def _read_in_worker(rows: list[dict], ids: list[int] | None) -> list[BatchResult | MatchedQuery]:
-    """Read a chunk; with ``ids`` (PostgreSQL), record it too and return its results."""
+    """Read a chunk. With ``ids`` (PostgreSQL), also record it and return its results."""
     if ids is None:
         return _worker_reader.read(rows)
     return _worker_reader.search(rows, ids)

@@ -143,7 +143,8 @@ def test_batch_restores_collector_thresholds(engine, departement):
     with engine.connect() as connection:
         for result in BatchSearcher(connection, departement, chunk_size=4).run(rows):
             seen.append(gc.get_threshold())
-    assert seen[0] == batch.BATCH_GC_THRESHOLDS != before
+    assert seen[0] == batch.BATCH_GC_THRESHOLDS
+    assert batch.BATCH_GC_THRESHOLDS != before
     assert gc.get_threshold() == before
 
 
@@ -161,4 +162,7 @@ def test_batch_closed_early_stops_searching(engine, departement):
         recorded = session.scalar(select(func.count()).select_from(Search))
     # At most the chunks handed out before the first result (two per worker and one
     # more, of two rows each), far fewer than the 60 rows.
-    assert 1 <= recorded <= 2 * (2 * 2 + 1) < len(rows)
+    handed_out = 2 * (2 * 2 + 1)
+    assert recorded >= 1
+    assert recorded <= handed_out
+    assert handed_out < len(rows)
